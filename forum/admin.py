@@ -1,0 +1,4 @@
+"""Admin pages: categories and roles."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,138 @@
+"""The composition root: create_app builds the app, binds extensions, registers every
+feature's blueprints and commands, and installs error pages and security headers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from forum import config as config_module
+from forum import search
+from forum.extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: ; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build an app: defaults, then the environment, then the given mapping."""
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or config_module.default_instance_path()
+    app = Flask(
+        "forum",
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        root_path=str(ROOT / "forum"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config_module.defaults(app.instance_path))
+    app.config.update(config_module.from_environment())
+    app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+    app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
+    _init_extensions(app)
+    _register_features(app)
+    _install_error_handlers(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to do that."
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    app.extensions["parley.search"] = search.make_backend(app.config, dialect)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, write-ahead log for concurrent readers, wait on locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _register_features(app: Flask) -> None:
+    from forum import admin, api, auth, cli, views
+    from forum.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    cli.register(app)
+
+    @app.context_processor
+    def header_context():
+        from forum import permissions, queries
+
+        unread = 0
+        if current_user.is_authenticated:
+            unread = queries.unread_count(current_user)
+        return {"unread_count": unread, "perm": permissions}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _install_error_handlers(app: Flask) -> None:
+    names = {
+        400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+        405: "method_not_allowed", 413: "too_large", 429: "rate_limited",
+        500: "server_error",
+    }
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        if code >= 500:
+            db.session.rollback()
+        if _wants_json():
+            message = exc.description if code < 500 else "Something went wrong on our side."
+            body = {"error": {"code": names.get(code, "error"), "message": message}}
+            return jsonify(body), code, getattr(exc, "headers", None) and _retry_headers(exc)
+        template = code if code in (403, 404, 429, 500) else "generic"
+        return render_template(f"errors/{template}.html", error=exc, code=code), code
+
+
+def _retry_headers(exc: HTTPException) -> dict:
+    """Keep Retry-After and friends on JSON 429s."""
+    return {k: v for k, v in (exc.get_headers() or []) if k.lower().startswith(("retry", "x-rate"))}
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if g.get("no_store"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,70 @@
+"""Configuration defaults; environment variables override them, the test mapping overrides all."""
+import os
+import secrets
+from pathlib import Path
+
+ENV_KEYS = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "SEARCH_BACKEND": "SEARCH_BACKEND",
+    "FORUM_BASE_URL": "BASE_URL",
+}
+
+
+def default_instance_path() -> str:
+    """The folder holding all state; FORUM_INSTANCE_PATH moves it."""
+    env = os.environ.get("FORUM_INSTANCE_PATH")
+    if env:
+        return str(Path(env).resolve())
+    return str(Path(__file__).resolve().parent.parent / "instance")
+
+
+def defaults(instance_path: str) -> dict:
+    """Settings for an embedded (SQLite + Whoosh) install living in instance_path."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'parley.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "SEARCH_BACKEND": "auto",  # whoosh on SQLite, postgres on PostgreSQL
+        "SEARCH_INDEX_DIR": str(Path(instance_path) / "search_index"),
+        "OUTBOX_DIR": str(Path(instance_path) / "outbox"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_IP": "20 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute",
+        "POST_LIMIT": "30 per minute",
+        "API_LIMIT": "300 per minute",
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_POST_LENGTH": 50_000,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SECURE_COOKIES": False,
+        "PASSWORD_RESET_MAX_AGE": 3600,
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "THREADS_PER_PAGE": 20,
+        "POSTS_PER_PAGE": 20,
+        "SEARCH_PER_PAGE": 10,
+        "MAIL_SENDER": "Parley <no-reply@parley.localhost>",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def from_environment() -> dict:
+    """Settings given by environment variables (DATABASE_URL, SECRET_KEY, ...)."""
+    out = {env_to: os.environ[env] for env, env_to in ENV_KEYS.items() if os.environ.get(env)}
+    if os.environ.get("FORUM_SECURE_COOKIES") == "1":
+        out["SECURE_COOKIES"] = True
+    return out
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Generate the secret key on first start and keep it in the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,301 @@
+"""The forum's tables: people, categories, threads, posts and what hangs off them.
+
+Models never commit; services do, once per use case.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.dialects import postgresql
+
+from forum.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: SQLite drops time zones, so every timestamp is naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def str_enum(enum_cls: type[enum.Enum]) -> sa.Enum:
+    """A portable enum column storing the member's value (no native DB enum to migrate)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Role(enum.StrEnum):
+    """What a person may do; staff-side roles show a badge on their posts."""
+
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+    @property
+    def is_staff_side(self) -> bool:
+        """Staff, moderators and admins answer for the brand."""
+        return self is not Role.CUSTOMER
+
+    @property
+    def badge(self) -> str:
+        """The label shown beside a staff-side author's name."""
+        return {
+            Role.STAFF: "Support team",
+            Role.MODERATOR: "Moderator",
+            Role.ADMIN: "Community admin",
+        }.get(self, "")
+
+
+class PostStatus(enum.StrEnum):
+    """Whether a post is visible; moderation (a later layer) holds or rejects."""
+
+    PUBLISHED = "published"
+    HELD = "held"
+    REJECTED = "rejected"
+    DELETED = "deleted"
+
+
+class NotificationKind(enum.StrEnum):
+    """Why a person is being told something."""
+
+    REPLY = "reply"
+    MENTION = "mention"
+    ACCEPTED = "accepted"
+
+
+class User(UserMixin, db.Model):
+    """A member of the community: a customer or someone answering for the brand."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(32))
+    username_key: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), default="")
+    display_name: Mapped[str] = mapped_column(sa.String(64), default="")
+    bio: Mapped[str] = mapped_column(sa.Text, default="")
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.CUSTOMER)
+    is_placeholder: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    post_count: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def name(self) -> str:
+        """The name people see: the display name, else the username."""
+        return self.display_name or self.username
+
+    @property
+    def is_staff_side(self) -> bool:
+        """True for staff, moderators and admins."""
+        return self.role.is_staff_side
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    user: Mapped[User] = relationship()
+
+
+class Category(db.Model):
+    """A place for one kind of question, ordered by position."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    thread_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Thread(db.Model):
+    """A question and its replies; post number 1 carries the question body."""
+
+    __tablename__ = "threads"
+    __table_args__ = (
+        sa.Index("ix_threads_status_last_activity", "status", "last_activity_at"),
+        sa.Index("ix_threads_status_created", "status", "created_at"),
+        sa.Index("ix_threads_category_last_activity", "category_id", "last_activity_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: Mapped[PostStatus] = mapped_column(str_enum(PostStatus), default=PostStatus.PUBLISHED)
+    accepted_post_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("posts.id", use_alter=True, ondelete="SET NULL"), default=None
+    )
+    reply_count: Mapped[int] = mapped_column(default=0)
+    view_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_staff_reply_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    category: Mapped[Category] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    accepted_post: Mapped[Post | None] = relationship(foreign_keys=[accepted_post_id])
+
+    @property
+    def solved(self) -> bool:
+        """A thread is solved once a reply is accepted."""
+        return self.accepted_post_id is not None
+
+
+class Post(db.Model):
+    """One message: the Markdown source is kept for editing, the HTML rendered on write."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        sa.Index("ix_posts_thread_number", "thread_id", "number"),
+        sa.UniqueConstraint("author_id", "client_token", name="uq_posts_author_client_token"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(sa.ForeignKey("threads.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column()
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    body_source: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[PostStatus] = mapped_column(str_enum(PostStatus), default=PostStatus.PUBLISHED)
+    helpful_count: Mapped[int] = mapped_column(default=0)
+    revision_count: Mapped[int] = mapped_column(default=1)
+    client_token: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
+    author: Mapped[User] = relationship()
+
+    @property
+    def is_question(self) -> bool:
+        """Post number 1 is the question itself."""
+        return self.number == 1
+
+    @property
+    def is_deleted(self) -> bool:
+        """Soft-deleted posts keep their place but not their text."""
+        return self.status is PostStatus.DELETED
+
+
+class PostRevision(db.Model):
+    """Every version of a post (and, for a question, its title), oldest first."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (sa.UniqueConstraint("post_id", "number", name="uq_post_revisions_post_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column()
+    editor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    title: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    body_source: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    editor: Mapped[User] = relationship()
+
+
+class Vote(db.Model):
+    """A 'helpful' vote: one per person per post."""
+
+    __tablename__ = "votes"
+    __table_args__ = (sa.UniqueConstraint("user_id", "post_id", name="uq_votes_user_post"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Subscription(db.Model):
+    """A person following a thread, so they hear about replies."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "thread_id", name="uq_subscriptions_user_thread"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("threads.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(db.Model):
+    """An in-app notice: a reply, a mention, an accepted answer."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
+    thread_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("threads.id", ondelete="CASCADE"), default=None
+    )
+    post_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("posts.id", ondelete="CASCADE"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    thread: Mapped[Thread | None] = relationship()
+
+
+class SearchOutbox(db.Model):
+    """Searchable content that changed; written in the same commit, drained into the index."""
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_type: Mapped[str] = mapped_column(sa.String(20))
+    doc_id: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+TSVECTOR = sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql")
+
+
+class SearchDocument(db.Model):
+    """The PostgreSQL backend's index: one row per searchable document, same transaction."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        sa.Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),
+    )
+
+    doc_type: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    doc_id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)
+    category_id: Mapped[int | None] = mapped_column(default=None)
+    solved: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    tsv: Mapped[str | None] = mapped_column(TSVECTOR, default=None)

@@ -1,0 +1,90 @@
+"""Every permission question the forum asks, answered in one place.
+
+Views, the API and services all ask here; nothing else compares roles.
+"""
+from __future__ import annotations
+
+from forum.models import Post, PostStatus, Role, Thread, User
+
+STAFF_ROLES = frozenset({Role.STAFF, Role.MODERATOR, Role.ADMIN})
+MODERATOR_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
+
+
+def _known(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.id is not None
+
+
+def is_staff(user: User | None) -> bool:
+    """Staff, moderators and admins answer for the brand."""
+    return _known(user) and user.role in STAFF_ROLES
+
+
+def can_moderate(user: User | None) -> bool:
+    """Moderators and admins act on other people's content."""
+    return _known(user) and user.role in MODERATOR_ROLES
+
+
+def can_admin(user: User | None) -> bool:
+    """Only admins manage categories and roles."""
+    return _known(user) and user.role is Role.ADMIN
+
+
+def can_post(user: User | None) -> bool:
+    """Any signed-in member may ask and reply."""
+    return _known(user) and not user.is_placeholder
+
+
+def can_view_thread(user: User | None, thread: Thread) -> bool:
+    """Published threads are public; held ones only to their author and moderators."""
+    if thread.status is PostStatus.PUBLISHED:
+        return True
+    return _known(user) and (user.id == thread.author_id or can_moderate(user))
+
+
+def can_reply(user: User | None, thread: Thread) -> bool:
+    """Members reply to threads they can see that are published."""
+    return can_post(user) and thread.status is PostStatus.PUBLISHED
+
+
+def can_edit(user: User | None, post: Post) -> bool:
+    """Authors edit their own live posts; moderators edit anyone's."""
+    if not _known(user) or post.is_deleted:
+        return False
+    return user.id == post.author_id or can_moderate(user)
+
+
+def can_delete(user: User | None, post: Post) -> bool:
+    """Authors delete their own posts; moderators delete anyone's."""
+    return can_edit(user, post)
+
+
+def can_view_history(user: User | None, post: Post) -> bool:
+    """Edit history of a visible post is public, like Stack Exchange's."""
+    return not post.is_deleted or can_moderate(user)
+
+
+def can_accept(user: User | None, thread: Thread, post: Post) -> bool:
+    """The asker, or staff, marks one live reply as the answer."""
+    if not _known(user) or post.is_question or post.is_deleted or post.thread_id != thread.id:
+        return False
+    return user.id == thread.author_id or is_staff(user)
+
+
+def can_vote(user: User | None, post: Post) -> bool:
+    """One helpful vote per member on someone else's live post."""
+    return can_post(user) and user.id != post.author_id and not post.is_deleted
+
+
+def can_follow(user: User | None, thread: Thread) -> bool:
+    """Any member who can see a thread may follow it."""
+    return _known(user) and can_view_thread(user, thread)
+
+
+def can_manage_categories(user: User | None) -> bool:
+    """Admins create, rename, describe and reorder categories."""
+    return can_admin(user)
+
+
+def can_set_roles(user: User | None) -> bool:
+    """Admins change people's roles."""
+    return can_admin(user)

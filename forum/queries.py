@@ -1,0 +1,186 @@
+"""Read-side queries for pages and the API: each costs a fixed number of SQL statements,
+whatever the number of rows, so pages do not slow down as threads grow."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from forum import permissions
+from forum.extensions import db
+from forum.models import Notification, Post, PostStatus, Subscription, Thread, User, Vote
+
+
+class ThreadFilter(enum.StrEnum):
+    """The thread list's tabs."""
+
+    NEWEST = "newest"
+    UNANSWERED = "unanswered"
+    SOLVED = "solved"
+    ACTIVE = "active"
+
+
+@dataclass
+class Page:
+    """A page of items with what a pager needs."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether a previous page exists."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a next page exists."""
+        return self.page < self.pages
+
+
+def list_threads(
+    *, filter: ThreadFilter = ThreadFilter.NEWEST, category_id: int | None = None,
+    page: int = 1, per_page: int = 20,
+) -> Page:
+    """Published threads for a list tab: two queries (count, page) with authors joined."""
+    conditions = [Thread.status == PostStatus.PUBLISHED]
+    if category_id is not None:
+        conditions.append(Thread.category_id == category_id)
+    if filter is ThreadFilter.UNANSWERED:
+        conditions.append(Thread.reply_count == 0)
+    elif filter is ThreadFilter.SOLVED:
+        conditions.append(Thread.accepted_post_id.is_not(None))
+    order = Thread.last_activity_at if filter is ThreadFilter.ACTIVE else Thread.created_at
+    total = db.session.scalar(select(func.count(Thread.id)).where(*conditions)) or 0
+    page = max(1, page)
+    items = list(db.session.scalars(
+        select(Thread)
+        .where(*conditions)
+        .options(joinedload(Thread.author), joinedload(Thread.category))
+        .order_by(order.desc(), Thread.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def get_thread(thread_id: int) -> Thread | None:
+    """A thread with its category and author, in one query."""
+    return db.session.scalar(
+        select(Thread)
+        .where(Thread.id == thread_id)
+        .options(joinedload(Thread.author), joinedload(Thread.category))
+    )
+
+
+@dataclass
+class ThreadView:
+    """What the thread page shows: the question, the accepted answer, a page of replies and
+    the viewer's own state (votes, following)."""
+
+    thread: Thread
+    question: Post
+    accepted: Post | None
+    replies: Page
+    voted_ids: set[int] = field(default_factory=set)
+    following: bool = False
+
+
+def _visible_statuses(viewer: User | None, thread: Thread) -> list[PostStatus]:
+    statuses = [PostStatus.PUBLISHED, PostStatus.DELETED]
+    if permissions.can_moderate(viewer):
+        statuses.append(PostStatus.HELD)
+    return statuses
+
+
+def thread_view(thread: Thread, *, viewer: User | None, page: int = 1, per_page: int = 20) -> ThreadView:
+    """Question, accepted answer and one page of replies: a fixed number of queries."""
+    statuses = _visible_statuses(viewer, thread)
+    page = max(1, page)
+    rows = list(db.session.scalars(
+        select(Post)
+        .where(
+            Post.thread_id == thread.id,
+            Post.status.in_(statuses),
+            (Post.number == 1)
+            | (Post.id == thread.accepted_post_id)
+            | Post.id.in_(_reply_page_ids(thread, statuses, page, per_page)),
+        )
+        .options(joinedload(Post.author))
+        .order_by(Post.number)
+    ))
+    question = next(p for p in rows if p.number == 1)
+    accepted = next((p for p in rows if p.id == thread.accepted_post_id), None)
+    replies = [p for p in rows if p.number != 1 and p.id != thread.accepted_post_id]
+    total = thread.reply_count - (1 if accepted is not None else 0)
+    view = ThreadView(
+        thread=thread, question=question, accepted=accepted,
+        replies=Page(items=replies, page=page, per_page=per_page, total=max(0, total)),
+    )
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        ids = [p.id for p in rows]
+        view.voted_ids = set(db.session.scalars(
+            select(Vote.post_id).where(Vote.user_id == viewer.id, Vote.post_id.in_(ids))
+        ))
+        view.following = db.session.scalar(
+            select(Subscription.id).where(
+                Subscription.user_id == viewer.id, Subscription.thread_id == thread.id
+            )
+        ) is not None
+    return view
+
+
+def _reply_page_ids(thread: Thread, statuses, page: int, per_page: int):
+    """A subquery for the ids of one page of replies (the accepted one is shown apart)."""
+    conditions = [Post.thread_id == thread.id, Post.number > 1, Post.status.in_(statuses)]
+    if thread.accepted_post_id is not None:
+        conditions.append(Post.id != thread.accepted_post_id)
+    return (
+        select(Post.id).where(*conditions).order_by(Post.number)
+        .limit(per_page).offset((page - 1) * per_page)
+        .scalar_subquery()
+    )
+
+
+def unread_count(user: User) -> int:
+    """Unread notifications, for the header badge."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    ) or 0
+
+
+def notifications(user: User, *, page: int = 1, per_page: int = 30) -> Page:
+    """A person's notifications, newest first, with actor and thread joined."""
+    total = db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id)
+    ) or 0
+    items = list(db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .options(joinedload(Notification.actor), joinedload(Notification.thread))
+        .order_by(Notification.id.desc())
+        .limit(per_page)
+        .offset((max(1, page) - 1) * per_page)
+    ))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def user_threads(user: User, *, limit: int = 20) -> list[Thread]:
+    """A person's latest published questions, for their profile."""
+    return list(db.session.scalars(
+        select(Thread)
+        .where(Thread.author_id == user.id, Thread.status == PostStatus.PUBLISHED)
+        .order_by(Thread.created_at.desc())
+        .limit(limit)
+    ))

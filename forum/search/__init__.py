@@ -1,0 +1,71 @@
+"""Search: one facade over the configured backend (Whoosh embedded, PostgreSQL at scale).
+
+Services call record() before their commit and after_commit() after it; views call run().
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from forum.search import documents
+from forum.search.base import SearchBackend, SearchHit, SearchPage, SearchQuery
+
+__all__ = ["SearchHit", "SearchPage", "SearchQuery", "backend", "make_backend", "run"]
+
+MAX_QUERY_CHARS = 200
+
+
+def make_backend(config: dict, dialect: str) -> SearchBackend:
+    """Pick the backend: 'auto' means PostgreSQL's own search on PostgreSQL, else Whoosh."""
+    choice = config.get("SEARCH_BACKEND", "auto")
+    if choice == "auto":
+        choice = "postgres" if dialect == "postgresql" else "whoosh"
+    if choice == "postgres":
+        from forum.search.postgres import PostgresBackend
+
+        return PostgresBackend()
+    from forum.search.whoosh import WhooshBackend
+
+    return WhooshBackend(config["SEARCH_INDEX_DIR"])
+
+
+def backend() -> SearchBackend:
+    """The running app's backend."""
+    return current_app.extensions["parley.search"]
+
+
+def record(session: Session, doc_type: str, doc_id: int) -> None:
+    """Note a changed document inside the current transaction."""
+    backend().record(session, doc_type, doc_id)
+
+
+def after_commit(session: Session) -> None:
+    """Let the backend catch up once the change is committed; never raises to the user."""
+    try:
+        backend().after_commit(session)
+    except Exception:  # the outbox keeps the change; sync or the next drain applies it
+        current_app.logger.exception("search index update deferred")
+        session.rollback()
+
+
+def clean_query(text: str) -> str:
+    """Trim a query to something worth running: printable, bounded, stripped."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+    return " ".join(cleaned.split())[:MAX_QUERY_CHARS]
+
+
+def run(session: Session, query: SearchQuery) -> SearchPage:
+    """Search with every term required; if nothing matches them all, show partial matches."""
+    if not any(ch.isalnum() for ch in query.text):
+        return SearchPage(page=query.page, per_page=query.per_page)
+    result = backend().search(session, query)
+    if result.total == 0 and query.match_all and len(query.text.split()) > 1:
+        loose = SearchQuery(**{**query.__dict__, "match_all": False})
+        result = backend().search(session, loose)
+        result.partial = result.total > 0
+    return result
+
+
+def reindex(session: Session) -> int:
+    """Rebuild the whole index from the database."""
+    return backend().reindex(session, documents.all_documents(session))

@@ -1,0 +1,94 @@
+"""The search seam: documents, queries, results and the protocol every backend keeps."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """One searchable thing (a thread now; help articles later), as plain text."""
+
+    doc_type: str
+    doc_id: int
+    title: str
+    body: str
+    category_id: int | None = None
+    solved: bool = False
+    created_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique key across document types."""
+        return f"{self.doc_type}:{self.doc_id}"
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the person asked for; filters are optional."""
+
+    text: str
+    page: int = 1
+    per_page: int = 10
+    category_id: int | None = None
+    solved: bool | None = None
+    doc_types: tuple[str, ...] = ()
+    match_all: bool = True
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result; snippet_html is escaped text with <mark> around matched terms."""
+
+    doc_type: str
+    doc_id: int
+    title: str
+    snippet_html: str
+    category_id: int | None
+    solved: bool
+    score: float
+
+
+@dataclass
+class SearchPage:
+    """A page of results and the total number of matches."""
+
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 10
+    partial: bool = False  # True when no result held every term and partial matches are shown
+
+    @property
+    def pages(self) -> int:
+        """How many pages the total spans."""
+        return max(1, -(-self.total // self.per_page))
+
+
+DocumentLoader = Callable[[Session, list[int]], dict[int, SearchDocument | None]]
+
+
+class SearchBackend(Protocol):
+    """What the forum needs from a search engine."""
+
+    def record(self, session: Session, doc_type: str, doc_id: int) -> None:
+        """Note, inside the caller's transaction, that a document changed."""
+
+    def after_commit(self, session: Session) -> None:
+        """Bring the index up to date once the transaction is committed."""
+
+    def search(self, session: Session, query: SearchQuery) -> SearchPage:
+        """Run a query."""
+
+    def reindex(self, session: Session, documents: Iterable[SearchDocument]) -> int:
+        """Replace the whole index with these documents."""
+
+    def sync(self, session: Session) -> int:
+        """Apply pending changes; returns how many were applied."""
+
+    def pending(self, session: Session) -> int:
+        """How many changes wait to be applied."""

@@ -1,0 +1,74 @@
+"""Document loaders by type: the forum registers threads, later features add their own."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.models import Post, PostStatus, Thread
+from forum.rendering import html_to_text
+from forum.search.base import DocumentLoader, SearchDocument
+
+_LOADERS: dict[str, DocumentLoader] = {}
+_ENUMERATORS: dict[str, callable] = {}
+
+
+def register(doc_type: str, loader: DocumentLoader, enumerate_ids) -> None:
+    """Teach search how to load one type of document and list all of its ids."""
+    _LOADERS[doc_type] = loader
+    _ENUMERATORS[doc_type] = enumerate_ids
+
+
+def load(session: Session, doc_type: str, ids: list[int]) -> dict[int, SearchDocument | None]:
+    """Current documents for these ids; None where the thing is gone or hidden."""
+    return _LOADERS[doc_type](session, ids)
+
+
+def all_documents(session: Session, batch: int = 500) -> Iterator[SearchDocument]:
+    """Every searchable document of every registered type, for a full reindex."""
+    for doc_type, enumerate_ids in _ENUMERATORS.items():
+        ids = list(enumerate_ids(session))
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            for doc in load(session, doc_type, chunk).values():
+                if doc is not None:
+                    yield doc
+
+
+def load_threads(session: Session, ids: list[int]) -> dict[int, SearchDocument | None]:
+    """Thread documents: title, then the question and every published reply as text."""
+    out: dict[int, SearchDocument | None] = dict.fromkeys(ids)
+    threads = session.execute(
+        select(Thread).where(Thread.id.in_(ids), Thread.status == PostStatus.PUBLISHED)
+    ).scalars()
+    live = {t.id: t for t in threads}
+    bodies: dict[int, list[str]] = {tid: [] for tid in live}
+    rows = session.execute(
+        select(Post.thread_id, Post.body_html)
+        .where(Post.thread_id.in_(list(live)), Post.status == PostStatus.PUBLISHED)
+        .order_by(Post.thread_id, Post.number)
+    )
+    for thread_id, body_html in rows:
+        bodies[thread_id].append(html_to_text(body_html))
+    for tid, t in live.items():
+        out[tid] = SearchDocument(
+            doc_type="thread",
+            doc_id=tid,
+            title=t.title,
+            body="\n".join(bodies[tid]),
+            category_id=t.category_id,
+            solved=t.solved,
+            created_at=t.created_at,
+        )
+    return out
+
+
+def thread_ids(session: Session):
+    """Ids of every published thread."""
+    return session.execute(
+        select(Thread.id).where(Thread.status == PostStatus.PUBLISHED).order_by(Thread.id)
+    ).scalars()
+
+
+register("thread", load_threads, thread_ids)

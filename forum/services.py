@@ -1,0 +1,721 @@
+"""The forum's use cases. Each public function is one use case and commits once.
+
+Callers pass the acting person keyword-only. Failures raise ServiceError subclasses carrying
+a code, a message fit to show, and (for form errors) the field at fault.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from forum import mail, permissions, rendering, search
+from forum.extensions import db
+from forum.models import (
+    ApiToken,
+    Category,
+    Notification,
+    NotificationKind,
+    Post,
+    PostRevision,
+    PostStatus,
+    Role,
+    Subscription,
+    Thread,
+    User,
+    Vote,
+    utcnow,
+)
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{2,31}$")
+TITLE_MIN, TITLE_MAX = 8, 200
+PASSWORD_MIN = 10
+COMMON_PASSWORDS = frozenset({
+    "password", "password1", "password123", "123456789", "1234567890", "qwertyuiop",
+    "iloveyou", "letmein123", "administrator", "welcome123", "passw0rd12", "qwerty1234",
+})
+
+
+# -- errors ------------------------------------------------------------------------------------
+class ServiceError(Exception):
+    """A use case refused: code for machines, message for people, field for forms."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(ServiceError):
+    """The input is wrong; the message says how to fix it."""
+
+    code = "invalid"
+    status = 400
+
+
+class PermissionDenied(ServiceError):
+    """The actor may not do this."""
+
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(ServiceError):
+    """The thing asked for does not exist (or is not visible)."""
+
+    code = "not_found"
+    status = 404
+
+
+class Conflict(ServiceError):
+    """The request clashes with the current state."""
+
+    code = "conflict"
+    status = 409
+
+
+def _require(allowed: bool, message: str = "You are not allowed to do that.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# -- committing --------------------------------------------------------------------------------
+def _commit(*threads: Thread) -> None:
+    """Record search changes in the transaction, commit once, then let search catch up."""
+    db.session.flush()
+    for thread in threads:
+        search.record(db.session, "thread", thread.id)
+    db.session.commit()
+    if threads:
+        search.after_commit(db.session)
+
+
+# -- people ------------------------------------------------------------------------------------
+def username_key(username: str) -> str:
+    """Usernames are unique without regard to case."""
+    return username.strip().lower()
+
+
+def get_user(username: str) -> User | None:
+    """Look a user up by name, case-insensitively."""
+    return db.session.scalar(select(User).where(User.username_key == username_key(username)))
+
+
+def _check_username(username: str) -> str:
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        raise ValidationError(
+            "Usernames are 3 to 32 letters, digits, '_', '.' or '-', starting with a letter, "
+            "digit or '_'.",
+            field="username",
+        )
+    if get_user(username) is not None:
+        raise ValidationError("That username is taken; please choose another.", field="username")
+    return username
+
+
+def _check_email(email: str, *, user: User | None = None) -> str:
+    try:
+        normalised = validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValidationError(f"That email address is not valid: {exc}", field="email") from exc
+    normalised = normalised.lower()
+    existing = db.session.scalar(select(User).where(User.email == normalised))
+    if existing is not None and existing is not user:
+        raise ValidationError("An account already uses that email address.", field="email")
+    return normalised
+
+
+def check_password_strength(password: str, *, username: str = "", email: str = "") -> None:
+    """Refuse short, common or guessable passwords with a message that says why."""
+    if len(password) < PASSWORD_MIN:
+        raise ValidationError(
+            f"Passwords need at least {PASSWORD_MIN} characters.", field="password"
+        )
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 5:
+        raise ValidationError("That password is too easy to guess.", field="password")
+    for part in (username.lower(), email.lower().split("@")[0]):
+        if len(part) >= 3 and part in lowered:
+            raise ValidationError(
+                "Your password must not contain your username or email.", field="password"
+            )
+
+
+def register_user(
+    username: str, email: str, password: str, *, display_name: str = "", role: Role = Role.CUSTOMER
+) -> User:
+    """Create an account after checking name, email and password strength."""
+    username = _check_username(username)
+    email = _check_email(email)
+    check_password_strength(password, username=username, email=email)
+    user = User(
+        username=username,
+        username_key=username_key(username),
+        email=email,
+        password_hash=_hash_password(password),
+        display_name=display_name.strip()[:64],
+        role=role,
+    )
+    db.session.add(user)
+    _commit()
+    return user
+
+
+_DUMMY_HASH = None
+
+
+def _hash_password(password: str) -> str:
+    """scrypt by default; tests configure a cheaper method to stay fast."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The user whose username or email and password match; None otherwise."""
+    global _DUMMY_HASH
+    login = login.strip().lower()
+    user = db.session.scalar(
+        select(User).where((User.username_key == login) | (User.email == login))
+    )
+    if user is None or user.is_placeholder or not user.password_hash:
+        _DUMMY_HASH = _DUMMY_HASH or _hash_password("timing-equaliser")
+        check_password_hash(_DUMMY_HASH, password)  # same cost whether or not the user exists
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def update_profile(user: User, *, actor: User, display_name: str, bio: str, email: str) -> User:
+    """Change the name people see, the bio and the email address."""
+    _require(actor.id == user.id or permissions.can_admin(actor))
+    user.email = _check_email(email, user=user)
+    user.display_name = display_name.strip()[:64]
+    user.bio = bio.strip()[:2000]
+    _commit()
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Change a password, proving knowledge of the current one."""
+    if not check_password_hash(user.password_hash, current):
+        raise ValidationError("Your current password is not right.", field="current_password")
+    check_password_strength(new, username=user.username, email=user.email)
+    user.password_hash = _hash_password(new)
+    _commit()
+
+
+def set_role(user: User, role: Role, *, actor: User | None) -> User:
+    """Give someone a role; actor None means the command line, which is trusted."""
+    if actor is not None:
+        _require(permissions.can_set_roles(actor), "Only admins can change roles.")
+        if actor.id == user.id and role is not Role.ADMIN:
+            raise Conflict("You cannot remove your own admin role.")
+    user.role = Role(role)
+    _commit()
+    return user
+
+
+# -- password reset ----------------------------------------------------------------------------
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str, *, reset_url) -> None:
+    """Mail a signed, expiring, single-use link; silent when no account has that email."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or user.is_placeholder:
+        return
+    token = _reset_serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    mail.send(
+        user.email,
+        "Reset your Parley password",
+        f"Hello {user.name},\n\nSomeone asked to reset the password for {user.username}. "
+        f"Open this link within {minutes} minutes to choose a new one:\n\n{reset_url(token)}\n\n"
+        "If it was not you, ignore this message; your password stays as it is.\n",
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    """The user a reset link is for; raises if the link is forged, used or expired."""
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ValidationError("This reset link has expired; please ask for a new one.") from exc
+    except BadSignature as exc:
+        raise ValidationError("This reset link is not valid.") from exc
+    user = db.session.get(User, data.get("uid"))
+    if user is None or data.get("pw") != _password_fingerprint(user):
+        raise ValidationError("This reset link has already been used.")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link; the link stops working once used."""
+    user = user_for_reset_token(token)
+    check_password_strength(new_password, username=user.username, email=user.email)
+    user.password_hash = _hash_password(new_password)
+    _commit()
+    return user
+
+
+# -- API tokens --------------------------------------------------------------------------------
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_api_token(user: User, *, actor: User | None, name: str = "") -> tuple[ApiToken, str]:
+    """Issue a bearer token; the raw value is returned once and only its hash is kept."""
+    if actor is not None:
+        _require(actor.id == user.id or permissions.can_admin(actor))
+    raw = "prl_" + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id, name=name.strip()[:64] or "token", token_hash=_token_hash(raw),
+        prefix=raw[:10],
+    )
+    db.session.add(token)
+    _commit()
+    return token, raw
+
+
+def revoke_api_token(token: ApiToken, *, actor: User) -> None:
+    """Stop a token from working."""
+    _require(actor.id == token.user_id or permissions.can_admin(actor))
+    token.revoked_at = utcnow()
+    _commit()
+
+
+def user_for_token(raw: str) -> User | None:
+    """The user a bearer token belongs to, if it is valid and not revoked."""
+    token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == _token_hash(raw), ApiToken.revoked_at.is_(None)
+        )
+    )
+    return token.user if token is not None else None
+
+
+# -- categories --------------------------------------------------------------------------------
+def slugify(text: str) -> str:
+    """A URL-safe slug: lower-case words joined by hyphens."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:60] or "category"
+
+
+def _check_category_name(name: str, *, current: Category | None = None) -> str:
+    name = name.strip()
+    if not 2 <= len(name) <= 64:
+        raise ValidationError("Category names are 2 to 64 characters.", field="name")
+    clash = db.session.scalar(
+        select(Category).where(func.lower(Category.name) == name.lower())
+    )
+    if clash is not None and clash is not current:
+        raise ValidationError("A category with that name exists.", field="name")
+    return name
+
+
+def _unique_slug(name: str, current: Category | None = None) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while True:
+        clash = db.session.scalar(select(Category).where(Category.slug == slug))
+        if clash is None or clash is current:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def create_category(name: str, description: str = "", *, actor: User | None) -> Category:
+    """Add a category at the end of the list."""
+    if actor is not None:
+        _require(permissions.can_manage_categories(actor), "Only admins manage categories.")
+    name = _check_category_name(name)
+    last = db.session.scalar(select(func.max(Category.position))) or 0
+    category = Category(
+        name=name, slug=_unique_slug(name), description=description.strip(), position=last + 1
+    )
+    db.session.add(category)
+    _commit()
+    return category
+
+
+def update_category(
+    category: Category, *, actor: User | None, name: str, description: str
+) -> Category:
+    """Rename or re-describe a category; its slug follows the name."""
+    if actor is not None:
+        _require(permissions.can_manage_categories(actor), "Only admins manage categories.")
+    category.name = _check_category_name(name, current=category)
+    category.slug = _unique_slug(category.name, current=category)
+    category.description = description.strip()
+    _commit()
+    return category
+
+
+def move_category(category: Category, offset: int, *, actor: User | None) -> None:
+    """Move a category up (offset -1) or down (+1) in the list."""
+    if actor is not None:
+        _require(permissions.can_manage_categories(actor), "Only admins manage categories.")
+    ordered = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+    index = ordered.index(category)
+    target = max(0, min(len(ordered) - 1, index + offset))
+    ordered.insert(target, ordered.pop(index))
+    for position, item in enumerate(ordered, start=1):
+        item.position = position
+    _commit()
+
+
+def list_categories() -> list[Category]:
+    """Categories in their display order."""
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+
+
+def find_category(ref: int | str | None) -> Category | None:
+    """A category by id, slug or name; None if ref is None or unknown."""
+    if ref is None or ref == "":
+        return None
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        return db.session.get(Category, int(ref))
+    return db.session.scalar(
+        select(Category).where(
+            (Category.slug == str(ref).lower()) | (func.lower(Category.name) == str(ref).lower())
+        )
+    )
+
+
+# -- posting -----------------------------------------------------------------------------------
+def _check_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if len(title) < TITLE_MIN:
+        raise ValidationError(
+            f"Please make the title a full question of at least {TITLE_MIN} characters.",
+            field="title",
+        )
+    if len(title) > TITLE_MAX:
+        raise ValidationError(f"Titles are at most {TITLE_MAX} characters.", field="title")
+    return title
+
+
+def _check_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("Please write something in the body.", field="body")
+    limit = current_app.config["MAX_POST_LENGTH"]
+    if len(body) > limit:
+        raise ValidationError(f"Posts are at most {limit} characters.", field="body")
+    return body
+
+
+def _render(body: str) -> tuple[str, list[User]]:
+    """Render Markdown and resolve @mentions to existing people."""
+    names = rendering.mentioned_names(body)
+    users = (
+        list(db.session.scalars(
+            select(User).where(User.username_key.in_(names), User.is_placeholder.is_(False))
+        ))
+        if names
+        else []
+    )
+    html = rendering.render(body, [u.username for u in users])
+    return html, users
+
+
+def _existing_for_token(author: User, client_token: str | None) -> Post | None:
+    if not client_token:
+        return None
+    return db.session.scalar(
+        select(Post).where(Post.author_id == author.id, Post.client_token == client_token)
+    )
+
+
+def _follow(user: User, thread: Thread) -> None:
+    exists = db.session.scalar(
+        select(Subscription.id).where(
+            Subscription.user_id == user.id, Subscription.thread_id == thread.id
+        )
+    )
+    if exists is None:
+        db.session.add(Subscription(user_id=user.id, thread_id=thread.id))
+
+
+def _notify(user_ids, kind: NotificationKind, *, actor: User, thread: Thread, post: Post) -> None:
+    for uid in user_ids:
+        db.session.add(
+            Notification(user_id=uid, kind=kind, actor_id=actor.id, thread_id=thread.id,
+                         post_id=post.id)
+        )
+
+
+def _retry_duplicate(author: User, client_token: str | None) -> Post | None:
+    """After a unique-token clash (a double-click raced us), the post that won."""
+    db.session.rollback()
+    return _existing_for_token(author, client_token)
+
+
+def create_thread(
+    *,
+    author: User,
+    title: str,
+    body: str,
+    category: Category | None,
+    client_token: str | None = None,
+    created_at: datetime | None = None,
+) -> Thread:
+    """Ask a question. The same client_token twice returns the first thread (double-click)."""
+    _require(permissions.can_post(author), "Please sign in to ask a question.")
+    existing = _existing_for_token(author, client_token)
+    if existing is not None:
+        return existing.thread
+    title, body = _check_title(title), _check_body(body)
+    if category is None:
+        raise ValidationError("Please choose a category.", field="category")
+    html, mentioned = _render(body)
+    when = created_at or utcnow()
+    thread = Thread(
+        title=title, category_id=category.id, author_id=author.id, created_at=when,
+        last_activity_at=when,
+    )
+    db.session.add(thread)
+    db.session.flush()
+    post = Post(
+        thread_id=thread.id, number=1, author_id=author.id, body_source=body, body_html=html,
+        client_token=client_token or None, created_at=when,
+    )
+    db.session.add(post)
+    db.session.flush()
+    db.session.add(PostRevision(post_id=post.id, number=1, editor_id=author.id, title=title,
+                                body_source=body, created_at=when))
+    category.thread_count += 1
+    author.post_count += 1
+    _follow(author, thread)
+    _notify({u.id for u in mentioned} - {author.id}, NotificationKind.MENTION, actor=author,
+            thread=thread, post=post)
+    try:
+        _commit(thread)
+    except IntegrityError:
+        winner = _retry_duplicate(author, client_token)
+        if winner is None:
+            raise
+        return winner.thread
+    return thread
+
+
+def reply(
+    thread: Thread,
+    *,
+    author: User,
+    body: str,
+    client_token: str | None = None,
+    created_at: datetime | None = None,
+) -> Post:
+    """Answer in a thread; followers and mentioned people are notified."""
+    _require(permissions.can_reply(author, thread), "You cannot reply to this thread.")
+    existing = _existing_for_token(author, client_token)
+    if existing is not None:
+        return existing
+    body = _check_body(body)
+    html, mentioned = _render(body)
+    when = created_at or utcnow()
+    number = (
+        db.session.scalar(select(func.max(Post.number)).where(Post.thread_id == thread.id)) or 0
+    ) + 1
+    post = Post(
+        thread_id=thread.id, number=number, author_id=author.id, body_source=body,
+        body_html=html, client_token=client_token or None, created_at=when,
+    )
+    db.session.add(post)
+    db.session.flush()
+    db.session.add(PostRevision(post_id=post.id, number=1, editor_id=author.id,
+                                body_source=body, created_at=when))
+    thread.reply_count += 1
+    thread.last_activity_at = max(thread.last_activity_at, when)
+    if author.is_staff_side and thread.first_staff_reply_at is None:
+        thread.first_staff_reply_at = when
+    author.post_count += 1
+    _notify_reply(thread, post, author, mentioned)
+    _follow(author, thread)
+    try:
+        _commit(thread)
+    except IntegrityError:
+        winner = _retry_duplicate(author, client_token)
+        if winner is None:
+            raise
+        return winner
+    return post
+
+
+def _notify_reply(thread: Thread, post: Post, author: User, mentioned: list[User]) -> None:
+    mentioned_ids = {u.id for u in mentioned} - {author.id}
+    followers = set(db.session.scalars(
+        select(Subscription.user_id).where(Subscription.thread_id == thread.id)
+    ))
+    _notify(mentioned_ids, NotificationKind.MENTION, actor=author, thread=thread, post=post)
+    _notify(followers - mentioned_ids - {author.id}, NotificationKind.REPLY, actor=author,
+            thread=thread, post=post)
+
+
+def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -> Post:
+    """Change a post; every edit keeps a revision, and a question's title may change too."""
+    _require(permissions.can_edit(actor, post), "You can only edit your own posts.")
+    body = _check_body(body)
+    thread = post.thread
+    new_title = _check_title(title) if (post.is_question and title is not None) else None
+    if body == post.body_source and (new_title is None or new_title == thread.title):
+        return post
+    html, mentioned = _render(body)
+    post.body_source, post.body_html = body, html
+    post.edited_at = utcnow()
+    post.revision_count += 1
+    if new_title is not None:
+        thread.title = new_title
+    db.session.add(PostRevision(
+        post_id=post.id, number=post.revision_count, editor_id=actor.id,
+        title=thread.title if post.is_question else None, body_source=body,
+    ))
+    _commit(thread)
+    return post
+
+
+def revisions(post: Post) -> list[PostRevision]:
+    """A post's versions, oldest first."""
+    return list(db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.number)
+    ))
+
+
+def delete_post(post: Post, *, actor: User) -> Post:
+    """Soft-delete: the post keeps its place and says who deleted it; revisions stay."""
+    _require(permissions.can_delete(actor, post), "You can only delete your own posts.")
+    thread = post.thread
+    post.status = PostStatus.DELETED
+    post.deleted_at = utcnow()
+    if thread.accepted_post_id == post.id:
+        thread.accepted_post_id = None
+    if post.is_question:
+        if thread.reply_count == 0:
+            thread.status = PostStatus.DELETED
+            thread.category.thread_count -= 1
+    else:
+        thread.reply_count -= 1
+    _commit(thread)
+    return post
+
+
+def accept_answer(post: Post, *, actor: User) -> Thread:
+    """Mark a reply as the answer; it shows first and the thread counts as solved."""
+    thread = post.thread
+    _require(permissions.can_accept(actor, thread, post),
+             "Only the person who asked, or staff, can accept an answer.")
+    if thread.accepted_post_id == post.id:
+        return thread
+    thread.accepted_post_id = post.id
+    if post.author_id != actor.id:
+        _notify([post.author_id], NotificationKind.ACCEPTED, actor=actor, thread=thread, post=post)
+    _commit(thread)
+    return thread
+
+
+def unaccept_answer(thread: Thread, *, actor: User) -> Thread:
+    """Take the accepted mark away again."""
+    post = thread.accepted_post
+    if post is None:
+        return thread
+    _require(permissions.can_accept(actor, thread, post))
+    thread.accepted_post_id = None
+    _commit(thread)
+    return thread
+
+
+def vote_helpful(post: Post, *, actor: User) -> Post:
+    """One helpful vote per person; never on your own post."""
+    if actor.id == post.author_id:
+        raise PermissionDenied("You cannot vote for your own post.")
+    _require(permissions.can_vote(actor, post), "You cannot vote on this post.")
+    if db.session.scalar(select(Vote.id).where(Vote.user_id == actor.id, Vote.post_id == post.id)):
+        return post
+    db.session.add(Vote(user_id=actor.id, post_id=post.id))
+    db.session.execute(
+        update(Post).where(Post.id == post.id).values(helpful_count=Post.helpful_count + 1)
+    )
+    try:
+        _commit()
+    except IntegrityError:  # a concurrent duplicate vote lost the race: one vote stands
+        db.session.rollback()
+    db.session.refresh(post)
+    return post
+
+
+def remove_vote(post: Post, *, actor: User) -> Post:
+    """Take a helpful vote back."""
+    removed = db.session.execute(
+        delete(Vote).where(Vote.user_id == actor.id, Vote.post_id == post.id)
+    ).rowcount
+    if removed:
+        db.session.execute(
+            update(Post).where(Post.id == post.id).values(helpful_count=Post.helpful_count - 1)
+        )
+    _commit()
+    db.session.refresh(post)
+    return post
+
+
+def follow(thread: Thread, *, actor: User) -> None:
+    """Hear about every reply in a thread."""
+    _require(permissions.can_follow(actor, thread))
+    _follow(actor, thread)
+    _commit()
+
+
+def unfollow(thread: Thread, *, actor: User) -> None:
+    """Stop hearing about a thread."""
+    db.session.execute(
+        delete(Subscription).where(
+            Subscription.user_id == actor.id, Subscription.thread_id == thread.id
+        )
+    )
+    _commit()
+
+
+def mark_notifications_read(user: User, ids: list[int] | None = None) -> int:
+    """Mark some (or all) of a person's notifications read; returns how many changed."""
+    stmt = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    changed = db.session.execute(stmt.values(read_at=utcnow())).rowcount
+    _commit()
+    return changed
+
+
+def record_view(thread: Thread) -> None:
+    """Count a view without loading or locking the row."""
+    db.session.execute(
+        update(Thread).where(Thread.id == thread.id).values(view_count=Thread.view_count + 1)
+    )
+    _commit()
+
+
+# -- import ------------------------------------------------------------------------------------
+@dataclass
+class ImportReport:
+    """What an import did: counts, and each bad line with its number and reason."""
+
+    threads: int = 0
+    replies: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)

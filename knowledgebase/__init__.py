@@ -1,0 +1,1 @@
+"""Knowledge base: repeated questions become help articles (built in a later issue)."""

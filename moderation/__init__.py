@@ -1,0 +1,1 @@
+"""Moderation: published community rules, enforced fairly (built in a later issue)."""

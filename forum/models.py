@@ -152,6 +152,7 @@ class Thread(db.Model):
     view_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_reply_at: Mapped[datetime | None] = mapped_column(default=None)
     first_staff_reply_at: Mapped[datetime | None] = mapped_column(default=None)
 
     category: Mapped[Category] = relationship()

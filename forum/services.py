@@ -544,6 +544,8 @@ def reply(
                                 body_source=body, created_at=when))
     thread.reply_count += 1
     thread.last_activity_at = max(thread.last_activity_at, when)
+    if thread.first_reply_at is None and author.id != thread.author_id:
+        thread.first_reply_at = when
     if author.is_staff_side and thread.first_staff_reply_at is None:
         thread.first_staff_reply_at = when
     author.post_count += 1

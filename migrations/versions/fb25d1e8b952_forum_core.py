@@ -94,6 +94,7 @@ def upgrade():
     sa.Column('view_count', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_activity_at', sa.DateTime(), nullable=False),
+    sa.Column('first_reply_at', sa.DateTime(), nullable=True),
     sa.Column('first_staff_reply_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['accepted_post_id'], ['posts.id'], name=op.f('fk_threads_accepted_post_id_posts'), ondelete='SET NULL', use_alter=True),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_threads_author_id_users')),

@@ -118,14 +118,15 @@ def _install_error_handlers(app: Flask) -> None:
         if _wants_json():
             message = exc.description if code < 500 else "Something went wrong on our side."
             body = {"error": {"code": names.get(code, "error"), "message": message}}
-            return jsonify(body), code, getattr(exc, "headers", None) and _retry_headers(exc)
+            return jsonify(body), code, _kept_headers(exc)
         template = code if code in (403, 404, 429, 500) else "generic"
         return render_template(f"errors/{template}.html", error=exc, code=code), code
 
 
-def _retry_headers(exc: HTTPException) -> dict:
-    """Keep Retry-After and friends on JSON 429s."""
-    return {k: v for k, v in (exc.get_headers() or []) if k.lower().startswith(("retry", "x-rate"))}
+def _kept_headers(exc: HTTPException) -> dict:
+    """Keep Allow, Retry-After and WWW-Authenticate on JSON errors (not the HTML type)."""
+    keep = ("allow", "retry-after", "www-authenticate")
+    return {k: v for k, v in exc.get_headers() if k.lower() in keep}
 
 
 def _security_headers(response):

@@ -95,25 +95,39 @@ class ThreadView:
     following: bool = False
 
 
-def _visible_statuses(viewer: User | None, thread: Thread) -> list[PostStatus]:
-    statuses = [PostStatus.PUBLISHED, PostStatus.DELETED]
+def _visible(viewer: User | None):
+    """Posts a viewer may see: live and deleted ones, their own held ones, all for moderators."""
+    shown = Post.status.in_([PostStatus.PUBLISHED, PostStatus.DELETED])
     if permissions.can_moderate(viewer):
-        statuses.append(PostStatus.HELD)
-    return statuses
+        return shown | (Post.status == PostStatus.HELD)
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        return shown | ((Post.status == PostStatus.HELD) & (Post.author_id == viewer.id))
+    return shown
 
 
-def thread_view(thread: Thread, *, viewer: User | None, page: int = 1, per_page: int = 20) -> ThreadView:
+def _reply_conditions(thread: Thread, viewer: User | None) -> list:
+    conditions = [Post.thread_id == thread.id, Post.number > 1, _visible(viewer)]
+    if thread.accepted_post_id is not None:
+        conditions.append(Post.id != thread.accepted_post_id)
+    return conditions
+
+
+def thread_view(
+    thread: Thread, *, viewer: User | None, page: int = 1, per_page: int = 20
+) -> ThreadView:
     """Question, accepted answer and one page of replies: a fixed number of queries."""
-    statuses = _visible_statuses(viewer, thread)
     page = max(1, page)
+    conditions = _reply_conditions(thread, viewer)
+    page_ids = (
+        select(Post.id).where(*conditions).order_by(Post.number)
+        .limit(per_page).offset((page - 1) * per_page)
+        .scalar_subquery()
+    )
     rows = list(db.session.scalars(
         select(Post)
         .where(
             Post.thread_id == thread.id,
-            Post.status.in_(statuses),
-            (Post.number == 1)
-            | (Post.id == thread.accepted_post_id)
-            | Post.id.in_(_reply_page_ids(thread, statuses, page, per_page)),
+            (Post.number == 1) | (Post.id == thread.accepted_post_id) | Post.id.in_(page_ids),
         )
         .options(joinedload(Post.author))
         .order_by(Post.number)
@@ -121,34 +135,25 @@ def thread_view(thread: Thread, *, viewer: User | None, page: int = 1, per_page:
     question = next(p for p in rows if p.number == 1)
     accepted = next((p for p in rows if p.id == thread.accepted_post_id), None)
     replies = [p for p in rows if p.number != 1 and p.id != thread.accepted_post_id]
-    total = thread.reply_count - (1 if accepted is not None else 0)
+    total = db.session.scalar(select(func.count(Post.id)).where(*conditions)) or 0
     view = ThreadView(
         thread=thread, question=question, accepted=accepted,
-        replies=Page(items=replies, page=page, per_page=per_page, total=max(0, total)),
+        replies=Page(items=replies, page=page, per_page=per_page, total=total),
     )
     if viewer is not None and getattr(viewer, "is_authenticated", False):
-        ids = [p.id for p in rows]
-        view.voted_ids = set(db.session.scalars(
-            select(Vote.post_id).where(Vote.user_id == viewer.id, Vote.post_id.in_(ids))
-        ))
-        view.following = db.session.scalar(
-            select(Subscription.id).where(
-                Subscription.user_id == viewer.id, Subscription.thread_id == thread.id
-            )
-        ) is not None
+        _add_viewer_state(view, viewer, [p.id for p in rows])
     return view
 
 
-def _reply_page_ids(thread: Thread, statuses, page: int, per_page: int):
-    """A subquery for the ids of one page of replies (the accepted one is shown apart)."""
-    conditions = [Post.thread_id == thread.id, Post.number > 1, Post.status.in_(statuses)]
-    if thread.accepted_post_id is not None:
-        conditions.append(Post.id != thread.accepted_post_id)
-    return (
-        select(Post.id).where(*conditions).order_by(Post.number)
-        .limit(per_page).offset((page - 1) * per_page)
-        .scalar_subquery()
-    )
+def _add_viewer_state(view: ThreadView, viewer: User, post_ids: list[int]) -> None:
+    view.voted_ids = set(db.session.scalars(
+        select(Vote.post_id).where(Vote.user_id == viewer.id, Vote.post_id.in_(post_ids))
+    ))
+    view.following = db.session.scalar(
+        select(Subscription.id).where(
+            Subscription.user_id == viewer.id, Subscription.thread_id == view.thread.id
+        )
+    ) is not None
 
 
 def unread_count(user: User) -> int:
@@ -184,3 +189,84 @@ def user_threads(user: User, *, limit: int = 20) -> list[Thread]:
         .order_by(Thread.created_at.desc())
         .limit(limit)
     ))
+
+
+# -- JSON API ----------------------------------------------------------------------------------
+def post_by_client_token(author: User, client_token: str | None) -> Post | None:
+    """The post this person already made with this client token, so a retry is recognised."""
+    if not client_token:
+        return None
+    return db.session.scalar(
+        select(Post).where(Post.author_id == author.id, Post.client_token == client_token)
+    )
+
+
+# -- HTML user interface (forum/views.py, forum/auth.py, forum/admin.py) -------------------------
+def category_by_slug(slug: str):
+    """The category a /c/<slug> URL names, or None."""
+    from forum.models import Category
+
+    return db.session.scalar(select(Category).where(Category.slug == slug.lower()))
+
+
+def get_post(post_id: int) -> Post | None:
+    """A post with its author and its thread (and the thread's category) in one query."""
+    return db.session.scalar(
+        select(Post)
+        .where(Post.id == post_id)
+        .options(
+            joinedload(Post.author),
+            joinedload(Post.thread).joinedload(Thread.category),
+        )
+    )
+
+
+def reply_page_of(post: Post, *, viewer: User | None, per_page: int) -> int:
+    """The page of the thread on which a post appears (question and accepted answer: 1)."""
+    thread = post.thread
+    if post.number == 1 or post.id == thread.accepted_post_id:
+        return 1
+    conditions = [*_reply_conditions(thread, viewer), Post.number < post.number]
+    before = db.session.scalar(select(func.count(Post.id)).where(*conditions)) or 0
+    return before // per_page + 1
+
+
+def api_tokens(user: User) -> list:
+    """A person's API tokens, live ones first, newest first."""
+    from forum.models import ApiToken
+
+    return list(db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
+    ))
+
+
+def notification_for(user: User, notification_id: int) -> Notification | None:
+    """One of a person's own notifications (None for someone else's)."""
+    return db.session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id
+        )
+    )
+
+
+def list_users(*, q: str = "", page: int = 1, per_page: int = 50) -> Page:
+    """Real (non-placeholder) members for the admin list, filtered by name or email."""
+    conditions = [User.is_placeholder.is_(False)]
+    q = q.strip().lower()
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        conditions.append(
+            User.username_key.like(pattern, escape="\\")
+            | User.email.like(pattern, escape="\\")
+            | func.lower(User.display_name).like(pattern, escape="\\")
+        )
+    total = db.session.scalar(select(func.count(User.id)).where(*conditions)) or 0
+    page = max(1, page)
+    items = list(db.session.scalars(
+        select(User).where(*conditions).order_by(User.username_key)
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    return Page(items=items, page=page, per_page=per_page, total=total)

@@ -103,21 +103,35 @@ def sanitise(html: str) -> str:
     return _cleaner().clean(html)
 
 
+def _markdown(known: set[str], url_for_user: Callable[[str], str]) -> markdown.Markdown:
+    """A Markdown converter reused per thread (building one costs a quarter of a render)."""
+    md = getattr(_local, "markdown", None)
+    if md is None:
+        mention = _MentionExtension(set(), url_for_user)
+        md = markdown.Markdown(
+            extensions=[
+                "fenced_code",
+                "sane_lists",
+                markdown.extensions.tables.TableExtension(use_align_attribute=True),
+                mention,
+            ],
+            output_format="html",
+        )
+        md.mention_processor = md.inlinePatterns["mention"]
+        _local.markdown = md
+    md.reset()
+    md.mention_processor.known = known
+    md.mention_processor.url_for_user = url_for_user
+    return md
+
+
 def render(
     source: str,
     known_users: Iterable[str] = (),
     url_for_user: Callable[[str], str] = lambda name: f"/u/{name}",
 ) -> str:
     """Render a post's Markdown to safe HTML; @mentions of known users become links."""
-    md = markdown.Markdown(
-        extensions=[
-            "fenced_code",
-            "sane_lists",
-            markdown.extensions.tables.TableExtension(use_align_attribute=True),
-            _MentionExtension({n.lower() for n in known_users}, url_for_user),
-        ],
-        output_format="html",
-    )
+    md = _markdown({n.lower() for n in known_users}, url_for_user)
     return sanitise(md.convert(source))
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forum import mail, permissions, rendering, search
+from forum import mail, permissions, rendering, screening, search
 from forum.extensions import db
 from forum.models import (
     ApiToken,
@@ -35,6 +35,7 @@ from forum.models import (
     Vote,
     utcnow,
 )
+from forum.screening import Screening, ScreenRequest, SubmissionKind
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{2,31}$")
 TITLE_MIN, TITLE_MAX = 8, 200
@@ -308,7 +309,13 @@ def user_for_token(raw: str) -> User | None:
             ApiToken.token_hash == _token_hash(raw), ApiToken.revoked_at.is_(None)
         )
     )
-    return token.user if token is not None else None
+    if token is None:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now  # at most one write a minute per token
+        _commit()
+    return token.user
 
 
 # -- categories --------------------------------------------------------------------------------
@@ -476,7 +483,11 @@ def create_thread(
     client_token: str | None = None,
     created_at: datetime | None = None,
 ) -> Thread:
-    """Ask a question. The same client_token twice returns the first thread (double-click)."""
+    """Ask a question. The same client_token twice returns the first thread (double-click).
+
+    The moderation screener decides first: the thread is published, held for review or
+    rejected (kept, visible only to its author, who can fix and resubmit it).
+    """
     _require(permissions.can_post(author), "Please sign in to ask a question.")
     existing = _existing_for_token(author, client_token)
     if existing is not None:
@@ -484,27 +495,31 @@ def create_thread(
     title, body = _check_title(title), _check_body(body)
     if category is None:
         raise ValidationError("Please choose a category.", field="category")
+    request = ScreenRequest(SubmissionKind.NEW_THREAD, author, title, body)
+    verdict = _screen(request)
+    title, body = verdict.title or title, verdict.body or body
     html, mentioned = _render(body)
     when = created_at or utcnow()
     thread = Thread(
         title=title, category_id=category.id, author_id=author.id, created_at=when,
-        last_activity_at=when,
+        last_activity_at=when, status=verdict.status,
     )
     db.session.add(thread)
     db.session.flush()
     post = Post(
         thread_id=thread.id, number=1, author_id=author.id, body_source=body, body_html=html,
-        client_token=client_token or None, created_at=when,
+        client_token=client_token or None, created_at=when, status=verdict.status,
     )
     db.session.add(post)
     db.session.flush()
     db.session.add(PostRevision(post_id=post.id, number=1, editor_id=author.id, title=title,
                                 body_source=body, created_at=when))
-    category.thread_count += 1
-    author.post_count += 1
     _follow(author, thread)
-    _notify({u.id for u in mentioned} - {author.id}, NotificationKind.MENTION, actor=author,
-            thread=thread, post=post)
+    if verdict.status is PostStatus.PUBLISHED:
+        _count_published(post, +1)
+        _notify({u.id for u in mentioned} - {author.id}, NotificationKind.MENTION, actor=author,
+                thread=thread, post=post)
+    screening.screener().record(request, verdict, post=post)
     try:
         _commit(thread)
     except IntegrityError:
@@ -515,6 +530,25 @@ def create_thread(
     return thread
 
 
+def _screen(request: ScreenRequest) -> Screening:
+    """Ask moderation; a refusal (muted, suspended) stores nothing and says why."""
+    verdict = screening.screener().screen(request)
+    if verdict.refuse:
+        raise PermissionDenied(verdict.explanation or "You cannot post right now.")
+    return verdict
+
+
+def _count_published(post: Post, sign: int) -> None:
+    """Keep counters right when a post becomes visible (+1) or stops being visible (-1)."""
+    thread = post.thread if post.thread is not None else db.session.get(Thread, post.thread_id)
+    author = post.author if post.author is not None else db.session.get(User, post.author_id)
+    author.post_count += sign
+    if post.number == 1:
+        db.session.get(Category, thread.category_id).thread_count += sign
+    else:
+        thread.reply_count += sign
+
+
 def reply(
     thread: Thread,
     *,
@@ -523,12 +557,15 @@ def reply(
     client_token: str | None = None,
     created_at: datetime | None = None,
 ) -> Post:
-    """Answer in a thread; followers and mentioned people are notified."""
+    """Answer in a thread; once published, followers and mentioned people are notified."""
     _require(permissions.can_reply(author, thread), "You cannot reply to this thread.")
     existing = _existing_for_token(author, client_token)
     if existing is not None:
         return existing
     body = _check_body(body)
+    request = ScreenRequest(SubmissionKind.REPLY, author, thread.title, body, thread=thread)
+    verdict = _screen(request)
+    body = verdict.body or body
     html, mentioned = _render(body)
     when = created_at or utcnow()
     number = (
@@ -537,20 +574,16 @@ def reply(
     post = Post(
         thread_id=thread.id, number=number, author_id=author.id, body_source=body,
         body_html=html, client_token=client_token or None, created_at=when,
+        status=verdict.status,
     )
     db.session.add(post)
     db.session.flush()
     db.session.add(PostRevision(post_id=post.id, number=1, editor_id=author.id,
                                 body_source=body, created_at=when))
-    thread.reply_count += 1
-    thread.last_activity_at = max(thread.last_activity_at, when)
-    if thread.first_reply_at is None and author.id != thread.author_id:
-        thread.first_reply_at = when
-    if author.is_staff_side and thread.first_staff_reply_at is None:
-        thread.first_staff_reply_at = when
-    author.post_count += 1
-    _notify_reply(thread, post, author, mentioned)
+    if verdict.status is PostStatus.PUBLISHED:
+        _on_reply_published(post, mentioned, when)
     _follow(author, thread)
+    screening.screener().record(request, verdict, post=post)
     try:
         _commit(thread)
     except IntegrityError:
@@ -559,6 +592,18 @@ def reply(
             raise
         return winner
     return post
+
+
+def _on_reply_published(post: Post, mentioned: list[User], when: datetime) -> None:
+    """A reply became visible: counters, response times, notifications."""
+    thread, author = post.thread, post.author
+    _count_published(post, +1)
+    thread.last_activity_at = max(thread.last_activity_at, when)
+    if thread.first_reply_at is None and author.id != thread.author_id:
+        thread.first_reply_at = when
+    if author.is_staff_side and thread.first_staff_reply_at is None:
+        thread.first_staff_reply_at = when
+    _notify_reply(thread, post, author, mentioned)
 
 
 def _notify_reply(thread: Thread, post: Post, author: User, mentioned: list[User]) -> None:
@@ -572,25 +617,62 @@ def _notify_reply(thread: Thread, post: Post, author: User, mentioned: list[User
 
 
 def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -> Post:
-    """Change a post; every edit keeps a revision, and a question's title may change too."""
+    """Change a post; every edit keeps a revision, and a question's title may change too.
+
+    An author's edit is screened again: a rejected post that now passes is published (fix and
+    resubmit); a published one that now breaks a rule is held or rejected. A moderator's edit
+    of someone else's post is trusted.
+    """
     _require(permissions.can_edit(actor, post), "You can only edit your own posts.")
     body = _check_body(body)
     thread = post.thread
     new_title = _check_title(title) if (post.is_question and title is not None) else None
     if body == post.body_source and (new_title is None or new_title == thread.title):
         return post
-    html, mentioned = _render(body)
+    request = ScreenRequest(SubmissionKind.EDIT, post.author, new_title or thread.title, body,
+                            thread=thread, post=post)
+    verdict = Screening() if actor.id != post.author_id else _screen(request)
+    body = verdict.body or body
+    if new_title is not None:
+        thread.title = verdict.title or new_title
+    html, _mentioned = _render(body)
     post.body_source, post.body_html = body, html
     post.edited_at = utcnow()
     post.revision_count += 1
-    if new_title is not None:
-        thread.title = new_title
     db.session.add(PostRevision(
         post_id=post.id, number=post.revision_count, editor_id=actor.id,
         title=thread.title if post.is_question else None, body_source=body,
     ))
+    if post.status is not PostStatus.HELD:
+        set_visibility(post, verdict.status)
+    screening.screener().record(request, verdict, post=post)
     _commit(thread)
     return post
+
+
+def set_visibility(post: Post, status: PostStatus) -> None:
+    """Move a post between published, held and rejected, keeping counters, the thread's own
+    status (for a question) and notifications right. Part of the caller's use case: it does
+    not commit (moderation calls it inside its decisions)."""
+    old = post.status
+    if old is status or old is PostStatus.DELETED:
+        return
+    post.status = status
+    if post.number == 1:
+        post.thread.status = status
+    if old is PostStatus.PUBLISHED:
+        _count_published(post, -1)
+    elif status is PostStatus.PUBLISHED:
+        if post.number == 1:
+            _count_published(post, +1)
+        else:
+            _on_reply_published(post, _render(post.body_source)[1], post.created_at)
+    search.record(db.session, "thread", post.thread_id)
+
+
+def commit_changes(*threads: Thread) -> None:
+    """Commit a use case made of set_visibility calls and others (for the moderation layer)."""
+    _commit(*threads)
 
 
 def revisions(post: Post) -> list[PostRevision]:
@@ -604,16 +686,17 @@ def delete_post(post: Post, *, actor: User) -> Post:
     """Soft-delete: the post keeps its place and says who deleted it; revisions stay."""
     _require(permissions.can_delete(actor, post), "You can only delete your own posts.")
     thread = post.thread
+    if post.status is PostStatus.PUBLISHED:
+        if post.is_question and thread.reply_count > 0:  # the thread stays up for its answers
+            post.author.post_count -= 1
+        else:
+            _count_published(post, -1)
     post.status = PostStatus.DELETED
     post.deleted_at = utcnow()
     if thread.accepted_post_id == post.id:
         thread.accepted_post_id = None
-    if post.is_question:
-        if thread.reply_count == 0:
-            thread.status = PostStatus.DELETED
-            thread.category.thread_count -= 1
-    else:
-        thread.reply_count -= 1
+    if post.is_question and thread.reply_count == 0:
+        thread.status = PostStatus.DELETED
     _commit(thread)
     return post
 

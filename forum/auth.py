@@ -1,4 +1,212 @@
 """Accounts: register, sign in and out, password reset, settings and API tokens."""
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forum import forms, queries, services
+from forum.extensions import db, limiter
+from forum.models import ApiToken
+from forum.views import FORM_ERRORS, me, safe_next, service_error_page
 
 bp = Blueprint("auth", __name__)
+bp.register_error_handler(services.ServiceError, service_error_page)
+
+
+def _account_key() -> str:
+    """The login limit per account is keyed on what was typed, lower-cased."""
+    return "account:" + (request.form.get("login") or "").strip().lower()
+
+
+per_ip = limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], key_func=get_remote_address,
+    methods=["POST"],
+)
+per_account = limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
+    methods=["POST"],
+)
+
+
+def _status(form) -> int:
+    """A rejected submission answers 400; a fresh form 200."""
+    return 400 if form.is_submitted() else 200
+
+
+# -- signing in and out ----------------------------------------------------------------------------
+@bp.route("/register", methods=["GET", "POST"])
+@per_ip
+def register():
+    """Create an account and sign straight in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("forum.index"))
+    form = forms.RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.username.data, form.email.data, form.password.data,
+                display_name=form.display_name.data or "",
+            )
+        except FORM_ERRORS as exc:
+            forms.attach_error(form, exc)
+        else:
+            login_user(user)
+            flash(f"Welcome to the community, {user.name}!", "success")
+            return redirect(safe_next(url_for("forum.index")), 303)
+    return render_template("auth/register.html", form=form), _status(form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@per_ip
+@per_account
+def login():
+    """Sign in with a username or email; rate-limited per address and per account."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(url_for("forum.index")))
+    form = forms.LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome back, {user.name}.", "success")
+            return redirect(safe_next(url_for("forum.index")), 303)
+        form.form_errors.append("That username or email and password do not match an account.")
+    return render_template("auth/login.html", form=form), _status(form)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (a POST, so no other site can sign you out with a link)."""
+    logout_user()
+    flash("You are signed out. See you soon!", "success")
+    return redirect(url_for("forum.index"), 303)
+
+
+# -- password reset --------------------------------------------------------------------------------
+def _reset_url(token: str) -> str:
+    """Links in mail use the configured BASE_URL, never the request's Host header."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset", token=token)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@per_ip
+def forgot():
+    """Ask for a reset link; the answer never says whether the account exists."""
+    form = forms.ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, reset_url=_reset_url)
+        return render_template("auth/forgot_sent.html", email=form.email.data)
+    return render_template("auth/forgot.html", form=form), _status(form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Choose a new password from a signed, expiring, single-use link."""
+    g.no_store = True
+    try:
+        user = services.user_for_reset_token(token)
+    except services.ValidationError as exc:
+        return render_template("auth/reset_invalid.html", message=exc.message), 400
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except FORM_ERRORS as exc:
+            forms.attach_error(form, exc)
+        else:
+            flash("Your password is changed. Please sign in with it.", "success")
+            return redirect(url_for("auth.login"), 303)
+    return render_template("auth/reset.html", form=form, user=user), _status(form)
+
+
+# -- settings --------------------------------------------------------------------------------------
+def _settings(*, profile=None, password=None, token=None, new_token=None, status=200):
+    user = me()
+    return render_template(
+        "auth/settings.html",
+        profile_form=profile or forms.ProfileForm(formdata=None, obj=user),
+        password_form=password or forms.PasswordForm(formdata=None),
+        token_form=token or forms.TokenForm(formdata=None),
+        tokens=queries.api_tokens(user),
+        new_token=new_token,
+    ), status
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    """Profile, password and API tokens on one page."""
+    return _settings()
+
+
+@bp.post("/settings/profile")
+@login_required
+def settings_profile():
+    """Save display name, bio and email."""
+    form = forms.ProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                me(), actor=me(), display_name=form.display_name.data or "",
+                bio=form.bio.data or "", email=form.email.data,
+            )
+        except FORM_ERRORS as exc:
+            forms.attach_error(form, exc)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("auth.settings"), 303)
+    return _settings(profile=form, status=400)
+
+
+@bp.post("/settings/password")
+@login_required
+def settings_password():
+    """Change the password, proving the current one."""
+    form = forms.PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                me(), current=form.current_password.data, new=form.new_password.data
+            )
+        except FORM_ERRORS as exc:
+            forms.attach_error(form, exc, form.ERROR_ALIASES)
+        else:
+            flash("Your password is changed.", "success")
+            return redirect(url_for("auth.settings"), 303)
+    return _settings(password=form, status=400)
+
+
+@bp.post("/settings/tokens")
+@login_required
+def create_token():
+    """Issue an API token and show it this once."""
+    form = forms.TokenForm()
+    if not form.validate_on_submit():
+        return _settings(token=form, status=400)
+    _token, raw = services.create_api_token(me(), actor=me(), name=form.name.data or "")
+    g.no_store = True  # the raw token must not sit in any cache
+    flash("Token created. Copy it now: it will not be shown again.", "success")
+    return _settings(new_token=raw)
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Stop a token from working."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        abort(404, "That token does not exist.")
+    services.revoke_api_token(token, actor=me())
+    flash(f"Token “{token.name}” is revoked.", "success")
+    return redirect(url_for("auth.settings"), 303)

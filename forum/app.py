@@ -75,7 +75,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _register_features(app: Flask) -> None:
-    from forum import admin, api, auth, cli, views
+    from forum import admin, api, auth, cli, staff, views
     from forum.models import User
 
     @login_manager.user_loader
@@ -85,9 +85,14 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     cli.register(app)
+
+    import moderation
+
+    moderation.init_app(app)
 
     @app.context_processor
     def header_context():

@@ -134,7 +134,7 @@ def _check_email(email: str, *, user: User | None = None) -> str:
         raise ValidationError(f"That email address is not valid: {exc}", field="email") from exc
     normalised = normalised.lower()
     existing = db.session.scalar(select(User).where(User.email == normalised))
-    if existing is not None and existing is not user:
+    if existing is not None and (user is None or existing.id != user.id):
         raise ValidationError("An account already uses that email address.", field="email")
     return normalised
 
@@ -632,22 +632,30 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -
     request = ScreenRequest(SubmissionKind.EDIT, post.author, new_title or thread.title, body,
                             thread=thread, post=post)
     verdict = Screening() if actor.id != post.author_id else _screen(request)
-    body = verdict.body or body
-    if new_title is not None:
-        thread.title = verdict.title or new_title
-    html, _mentioned = _render(body)
-    post.body_source, post.body_html = body, html
-    post.edited_at = utcnow()
-    post.revision_count += 1
-    db.session.add(PostRevision(
-        post_id=post.id, number=post.revision_count, editor_id=actor.id,
-        title=thread.title if post.is_question else None, body_source=body,
-    ))
+    new_title = (verdict.title or new_title) if new_title is not None else None
+    revise_post(post, editor=actor, body=verdict.body or body, title=new_title)
     if post.status is not PostStatus.HELD:
         set_visibility(post, verdict.status)
     screening.screener().record(request, verdict, post=post)
     _commit(thread)
     return post
+
+
+def revise_post(post: Post, *, editor: User, body: str, title: str | None = None) -> None:
+    """Apply an edit as a new revision inside the caller's use case (no screening, no
+    commit): the moderation layer uses it to edit-and-approve."""
+    body = _check_body(body)
+    thread = post.thread
+    if title is not None and post.is_question:
+        thread.title = _check_title(title)
+    post.body_source, post.body_html = body, _render(body)[0]
+    post.edited_at = utcnow()
+    post.revision_count += 1
+    db.session.add(PostRevision(
+        post_id=post.id, number=post.revision_count, editor_id=editor.id,
+        title=thread.title if post.is_question else None, body_source=body,
+    ))
+    search.record(db.session, "thread", thread.id)
 
 
 def set_visibility(post: Post, status: PostStatus) -> None:

@@ -49,6 +49,16 @@ def defaults(instance_path: str) -> dict:
         "MAIL_SENDER": "Parley <no-reply@parley.localhost>",
         "BASE_URL": "http://127.0.0.1:5000",
         "WTF_CSRF_TIME_LIMIT": None,
+        "MODERATION_ENABLED": True,
+        "MODERATION_MODEL_DIR": str(Path(instance_path) / "models"),
+        "MODERATION_COLD_START_DIR": None,  # default: <model dir>/cold-start
+        "MODERATION_RECENT_SECONDS": 86400,
+        "FLAG_HIDE_THRESHOLD": 3.0,
+        "FLAG_LIMIT": "20 per hour",
+        "BRAND_NAMES": ("Brightwave",),
+        "BRAND_DOMAINS": (),
+        "OFFICIAL_PHONE_NUMBERS": (),
+        "RESPONSE_TARGET_MINUTES": 60,
     }
 
 

@@ -69,6 +69,7 @@ class NotificationKind(enum.StrEnum):
     REPLY = "reply"
     MENTION = "mention"
     ACCEPTED = "accepted"
+    MODERATION = "moderation"
 
 
 class User(UserMixin, db.Model):
@@ -263,6 +264,7 @@ class Notification(db.Model):
     post_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("posts.id", ondelete="CASCADE"), default=None
     )
+    message: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
 

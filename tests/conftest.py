@@ -17,6 +17,7 @@ from forum import services
 from forum.app import create_app
 from forum.extensions import db
 from forum.models import Role
+from moderation.engine.model import default_cache_dir
 
 PASSWORD = "correct horse battery staple"
 
@@ -37,6 +38,9 @@ def base_config(tmp_path, url: str) -> dict:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Forum tests exercise the forum; moderation tests turn screening on with make_app.
+        "MODERATION_ENABLED": False,
+        "MODERATION_COLD_START_DIR": str(default_cache_dir()),
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SEARCH_INDEX_DIR": str(tmp_path / "instance" / "search_index"),

@@ -1,0 +1,567 @@
+"""Abuse check: insults, threats, slurs and incitement to self-harm aimed at people, not brands.
+
+The text is normalised first (homoglyphs, leet, masked letters, spaced letters, repeats), then
+matched against the word lists in lexicon.py. Each insult is resolved to its target by looking
+for the nearest anchor in the same clause: a person ("you", "he", "the agent", a staff name,
+"@someone") makes it an attack; the brand or one of its things ("this router", "your billing")
+makes it criticism, which the published rules protect.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from . import lexicon as lx
+from .text import LEET, MASK_CHARS, URL_RE, fold, lowered, replace_emails, squeeze
+
+PERSON = "person"
+BRAND = "brand"
+SELF_TARGET = "self"
+UNKNOWN = "unknown"
+
+_INSULTS = (lx.INSULT_NOUNS_STRONG | lx.INSULT_NOUNS_WEAK | lx.INSULT_ADJECTIVES_STRONG
+            | lx.INSULT_ADJECTIVES_WEAK)
+VOCABULARY = _INSULTS | lx.PROFANITY | lx.SLURS_HARD | lx.SLURS_SOFT | {"kys", "stfu", "gtfo"}
+_SPACED_WORDS = re.compile("|".join(map(re.escape, sorted(
+    (w for w in VOCABULARY if len(w) >= 4), key=len, reverse=True))))
+
+_APOSTROPHES = (("n't", " not"), ("'re", " are"), ("'m", " am"), ("'ll", " will"),
+                ("'ve", " have"), ("'d", " would"), ("y'all", "you all"), ("'s", " is"))
+_TOKEN = re.compile(r"[a-z0-9@$*#%+_'|~]+(?:[-!][a-z0-9@$*#%+_'|~]+)*|[,;:.!?]+|\n")
+_HINT_SPACED = re.compile(r"[a-z](?<!\w[a-z])(?!\w)\W{1,3}[a-z](?!\w)\W{1,3}[a-z](?!\w)")
+_U_FORMS = {"u": "you", "ya": "you", "yu": "you", "yo": "your", "ur": "your", "r": "are",
+            "youre": "you are", "theyre": "they are", "im": "i am", "yall": "you all"}
+_UR_YOU_ARE = frozenset("a an the so such really just totally complete absolute an".split())
+
+
+@dataclass(frozen=True)
+class AbuseFinding:
+    """One thing the abuse check saw: which check, how sure, and why (fit to show the author)."""
+
+    check: str
+    score: float
+    reason: str
+    term: str = ""
+
+
+@dataclass(frozen=True)
+class AbuseReport:
+    """Everything the abuse check concluded about one text."""
+
+    findings: tuple[AbuseFinding, ...]
+    targets_person: bool
+    targets_brand: bool
+    tokens: tuple[str, ...] = field(repr=False, default=())
+
+    def best(self, check: str) -> AbuseFinding | None:
+        """The strongest finding for one check, if any."""
+        found = [f for f in self.findings if f.check == check]
+        return max(found, key=lambda f: f.score) if found else None
+
+
+# ---------------------------------------------------------------- normalisation
+
+
+def normalise(text: str) -> list[str]:
+    """Turn raw text into lower-case tokens with obfuscation undone; "," "." mark clauses."""
+    text = lowered(text)
+    if "http" in text or "www." in text:
+        text = URL_RE.sub(" ", text)
+    if "@" in text:
+        text = replace_emails(text, " ")
+    if "'" in text:
+        text = _apostrophes(text)
+    tokens = [_resolve(t) for t in _TOKEN.findall(text)]
+    if _HINT_SPACED.search(text):
+        tokens = _join_spaced(tokens)
+    return _second_person(tokens)
+
+
+def _apostrophes(text: str) -> str:
+    """ "you're" -> "you are", "don't" -> "do not", "he's" -> "he is" (possessives too: harmless
+    here, "Dave's router" still names the router)."""
+    for short, long in _APOSTROPHES:
+        if short in text:
+            text = text.replace(short, long)
+    return text
+
+
+def _second_person(tokens: list[str]) -> list[str]:
+    """Read text-speak pronouns ("u r", "ur an idiot", "ya") as the words they stand for."""
+    positions = [i for i, tok in enumerate(tokens) if tok in _U_FORMS]
+    if not positions:
+        return tokens
+    out = list(tokens)
+    for i in reversed(positions):
+        out[i:i + 1] = _pronoun(tokens, i)
+    return out
+
+
+def _pronoun(tokens: list[str], i: int) -> list[str]:
+    """What the text-speak token at position i stands for, in context."""
+    tok, after = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else ""
+    if tok == "r":
+        return ["are"] if i and tokens[i - 1] in {"u", "you"} else [tok]
+    if tok == "ur":
+        return ["you", "are"] if _is_you_are(after) else ["your"]
+    if tok == "yo":
+        return ["your"] if after in {"mama", "momma"} else [tok]
+    return _U_FORMS[tok].split()
+
+
+def _is_you_are(next_token: str) -> bool:
+    """After "ur", an article or insult means "you are", otherwise "your"."""
+    return next_token in _UR_YOU_ARE or next_token in _INSULTS
+
+
+_RUN = re.compile(r"(.)\1\1")
+_SEPARATORS = re.compile(r"[-_~]")
+_SPELLED = re.compile(r"[a-z0-9@$](?:[-_~][a-z0-9@$])+$")
+
+
+@lru_cache(maxsize=8192)
+def _resolve(token: str) -> str:
+    """The known word an obfuscated token (sh1t, a$$, f*ck, @sshole, stuuupid) spells, if any."""
+    if token in VOCABULARY or token.isdigit():
+        return token
+    if token.startswith("@") and token[1:].replace("_", "").isalnum():
+        return _lookup(token.translate(LEET)) or "@user"
+    if token.isalpha() and not _RUN.search(token):
+        return token
+    if not any(ch.isalpha() for ch in token):
+        return token
+    if _SPELLED.match(token):  # "y-o-u", "s_t_u_p_i_d": letters spelled out one by one
+        return _resolve(_SEPARATORS.sub("", token))
+    return (_lookup(token) or _lookup(token.translate(LEET))
+            or _lookup(_SEPARATORS.sub("", token)) or token)
+
+
+def _lookup(token: str) -> str | None:
+    """The vocabulary word this token spells, allowing repeats and masked letters."""
+    token = token.strip("'")
+    candidates = [token]
+    if _RUN.search(token):
+        candidates += [squeeze(token, 1), squeeze(token, 2)]
+    masked = any(ch in MASK_CHARS for ch in token)
+    for candidate in candidates:
+        if candidate in VOCABULARY:
+            return candidate
+        if masked and (match := _masked_match(candidate)):
+            return match
+    return None
+
+
+@lru_cache(maxsize=2048)
+def _masked_match(token: str) -> str | None:
+    """Match "f*ck", "f**king", "a**hole": masks stand for letters; the first letter is real."""
+    if not token[0].isalpha():
+        return None
+    for word in _MASKABLE.get(len(token), ()):
+        if all(t == w or t in MASK_CHARS for t, w in zip(token, word, strict=True)):
+            return word
+    return None
+
+
+_COMMON = ("fuck", "fucking", "fucked", "fucker", "shit", "bitch", "cunt", "ass", "asshole",
+           "dick", "damn", "crap", "piss", "whore", "slut", "idiot", "moron")
+
+
+def _by_length(words) -> dict[int, tuple[str, ...]]:
+    """Group words by length, the commonest swearing first so "f*ck" reads as the usual word."""
+    rank = {w: i for i, w in enumerate(_COMMON)}
+    grouped: dict[int, list[str]] = {}
+    for word in sorted(words, key=lambda w: (rank.get(w, len(rank)), w)):
+        grouped.setdefault(len(word), []).append(word)
+    return {k: tuple(v) for k, v in grouped.items()}
+
+
+_MASKABLE = _by_length(VOCABULARY)
+
+
+def _join_spaced(tokens: list[str]) -> list[str]:
+    """Rejoin words written as spaced-out letters ("i d i o t", "f. u. c. k")."""
+    out: list[str] = []
+    run: list[str] = []
+    for tok in [*tokens, ""]:
+        if (len(tok) == 1 and tok.isalpha()) or (run and tok in {",", ".", "!", "?"}):
+            run.append(tok)
+            continue
+        if run:
+            out.extend(_flush_spaced(run))
+            run = []
+        if tok:
+            out.append(tok)
+    return out
+
+
+def _flush_spaced(run: list[str]) -> list[str]:
+    """A run of three or more single letters becomes the words it spells; shorter runs stay."""
+    letters = [t for t in run if t.isalpha()]
+    if len(letters) < 3:
+        return run
+    joined = "".join(letters)
+    if joined in VOCABULARY:
+        return [joined]
+    found = _SPACED_WORDS.findall(joined)
+    return found or run
+
+
+# ---------------------------------------------------------------- patterns on normalised text
+
+_PERSON_OBJ = (
+    r"(?:you|yourself|him|her|them|@user|that (?:guy|agent|mod|moderator|person|woman|man|girl)"
+    r"|the (?:agent|rep|mod|moderator|technician|engineer|guy|person|op|poster)"
+    r"|your (?:\w+ )?(?:family|kids?|children|wife|husband|mum|mom|mother|dad|father|sister"
+    r"|brother|son|daughter|face|neck|legs?|arms?|nose|jaw|teeth|skull|head|house|home|car))"
+)
+_INTENT = (r"(?:i|we)(?: am| are)?(?: will| would| shall| going to| gonna| wanna| want to"
+           r"| about to| would love to| could| should| might)?")
+_VIOLENCE = (r"(?:kill|murder|hurt|beat|stab|shoot|punch|strangle|choke|slap|smash|break|rape"
+             r"|bash|batter|burn|beat up|knock out|hunt down|track down|find|destroy|end|gut)")
+_VIOLENT_WORDS = frozenset(re.findall(r"[a-z]+", _VIOLENCE)) - {"up", "out", "down"}
+
+
+def _patterns(*pairs: tuple[str, str]) -> tuple[tuple[frozenset[str], re.Pattern], ...]:
+    """(trigger words, regex) pairs: a regex only runs when one of its words is present."""
+    return tuple((frozenset(words.split()), re.compile(regex)) for words, regex in pairs)
+
+
+_THREATS = _patterns(
+    (" ".join(_VIOLENT_WORDS),
+     rf"\b{_INTENT} (?:come (?:over|round|around|down) (?:there )?and |personally "
+     rf"|find you and )?{_VIOLENCE} {_PERSON_OBJ}\b"),
+    ("where", r"\bi know where (?:you|he|she|they) (?:live|lives|work|works|sleep|sleeps)\b"),
+    ("back", r"\b(?:better )?watch your back\b"),
+    ("dead die", r"\byou are (?:so |already )?(?:dead|a dead man|gonna die|going to die)\b"
+                 r"(?! (?:wrong|right|on|serious|set))"),
+    ("kill shoot stab punch beat hurt slap murder hang lynch rape",
+     rf"\b(?:someone|somebody|people|they|we) (?:should|needs? to|ought to|oughta|gotta"
+     rf"|has to) (?:\w+ )?(?:kill|shoot|stab|punch|beat|hurt|slap|murder|hang|lynch|rape)"
+     rf" {_PERSON_OBJ}\b"),
+    ("hope wish pray", r"\bi (?:hope|wish|pray) (?:you|he|she|they|your \w+) (?:die|dies|burn"
+                       r"|burns|suffer|suffers|rot|rots|(?:get|gets) (?:cancer|aids|killed|shot"
+                       r"|raped|run over|hit by a))"),
+    ("burn bomb blow shoot torch firebomb",
+     rf"\b{_INTENT} (?:burn|bomb|blow up|shoot up|torch|firebomb) (?:down )?(?:your|the|their)"
+     r" (?:\w+ )?(?:house|home|office|offices|store|shop|building|hq|headquarters|car)\b"),
+    ("family kids children wife husband",
+     r"\byour (?:family|kids|children|wife|husband) (?:will|are going to|is going to|gonna)"
+     r" (?:suffer|pay|die|get hurt)\b"),
+    ("throat", r"\bslit (?:your|his|her|their|this \w+|that \w+) throat\b"),
+)
+_SOFT_THREATS = _patterns(
+    ("suffer pay bleed", rf"\b{_INTENT} make (?:you|him|her) (?:suffer|pay|bleed)\b"),
+)
+_SELF_HARM = _patterns(
+    ("yourself yourselves urself self",
+     r"\b(?:kill|hang|off|unalive|neck|shoot|end) (?:yourself|yourselves|urself|your self)\b"),
+    ("kys", r"\bkys\b"),
+    ("die dead", r"\b(?:go|just go|please go|pls go|you should|why not|why do not you)"
+                 r" (?:and )?(?:die|drop dead)"),
+    ("die dead", r"\b(?:just die|drop dead)\b"),
+    ("die dead rot", r"\b(?:i )?hope (?:you|u) (?:die|drop dead|rot)\b"),
+    ("die dead exist", r"\b(?:you|u) (?:should|deserve to|need to|ought to) (?:just )?"
+                       r"(?:die|be dead|not exist)\b"),
+    ("bleach poison", r"\b(?:drink|swallow) (?:some )?(?:bleach|poison|rat poison)\b"),
+    ("jump", r"\bjump (?:off|from) (?:a|the) (?:bridge|cliff|building|roof)\b"),
+    ("wrists", r"\b(?:slit|cut) your wrists\b"),
+    ("miss care", r"\b(?:no ?one|nobody) (?:would|will|is going to) (?:miss|care about) you\b"),
+    ("world", r"\bworld (?:would be|is|will be) better (?:off )?without you\b"),
+    ("favour favor", r"\bdo (?:us|everyone|the world) (?:all )?a favou?r and (?:die"
+                     r"|kill yourself|end it)\b"),
+)
+_DISMISSALS = tuple((words, pattern, score) for (words, pattern), score in zip(_patterns(
+    ("yourself yourselves", r"\bgo (?:fuck|screw) (?:yourself|yourselves)\b"),
+    ("fuck fck fuk screw damn sod",
+     r"\b(?:fuck|fck|fuk|screw|damn|sod) (?:you|yourself)\b(?! brandname)"),
+    ("off", r"\b(?:fuck|fck|fuk|piss|bugger|sod|f) off\b"),
+    ("hell", r"(?<!brandname )(?<!brandname can )\bgo to hell\b"),
+    ("stfu gtfo", r"\b(?:stfu|gtfo)\b"),
+), (0.9, 0.8, 0.8, 0.75, 0.75), strict=True))
+_INSULT_PHRASES = tuple(tuple(p.split()) for p in lx.INSULT_PHRASES)
+_SLUR_PHRASES = tuple(tuple(p.split()) for p in lx.SLUR_PHRASES)
+_INSULT_PHRASE_WORDS = frozenset(p[0] for p in _INSULT_PHRASES)
+_SLUR_PHRASE_WORDS = frozenset(p[0] for p in _SLUR_PHRASES)
+_TRIGGERS = frozenset().union(*(words for group in (_THREATS, _SOFT_THREATS, _SELF_HARM)
+                                for words, _ in group),
+                              *(words for words, _, _ in _DISMISSALS))
+_REACH = 10  # tokens either side of a trigger word that a phrase pattern may span
+_INTERESTING = _INSULTS | lx.PROFANITY | lx.SLURS_HARD | lx.SLURS_SOFT
+_PERSON_WORDS = lx.PERSON_SECOND | lx.PERSON_THIRD | lx.PERSON_NOUNS
+_BOUNDARY = frozenset({",", ";", ":", ".", "!", "?", "\n", "..", "...", "!!", "??", "?!", "!?"})
+_MAX_REACH = 8
+
+REASONS = {
+    "attack": "It insults or demeans another person.",
+    "dismissal": "It tells another person, with abuse, to go away.",
+    "threat": "It threatens someone with harm.",
+    "self_harm": "It encourages someone to hurt or kill themselves.",
+    "hate": "It uses a slur that attacks people for who they are.",
+    "profanity": "It contains swearing, which this community masks.",
+    "criticism": "It criticises the brand, which the community rules protect.",
+}
+
+
+# ---------------------------------------------------------------- analysis
+
+
+def analyse(text: str, *, names: frozenset[str] = frozenset(),
+            brand_names: frozenset[str] = frozenset()) -> AbuseReport:
+    """Find attacks on people in a text and tell them apart from criticism of the brand."""
+    tokens = normalise(text)
+    present = frozenset(tokens)
+    if not (present.isdisjoint(names) and present.isdisjoint(brand_names)):
+        tokens = [_alias(t, names, brand_names) for t in tokens]
+        present = frozenset(tokens)
+    findings = _pattern_findings(tokens, present) + _term_findings(tokens, present)
+    directed = any(f.check != "abuse.profanity" for f in findings)
+    brand = _criticises_brand(tokens, present)
+    if brand and not directed:
+        findings.append(AbuseFinding("abuse.brand_criticism", 1.0, REASONS["criticism"]))
+    return AbuseReport(tuple(findings), bool(present & _PERSON_WORDS), brand, tuple(tokens))
+
+
+def _alias(token: str, names: frozenset[str], brand_names: frozenset[str]) -> str:
+    """Staff and member names read as "@user", the brand's names as "brandname"."""
+    if token in names:
+        return "@user"
+    if token in brand_names:
+        return "brandname"
+    return token
+
+
+def _segments(tokens: list[str], present: frozenset[str]) -> list[str]:
+    """The stretches of text around trigger words, joined: phrase patterns only run there."""
+    triggers = present & _TRIGGERS
+    if not triggers:
+        return []
+    spans: list[list[int]] = []
+    for i, tok in enumerate(tokens):
+        if tok in triggers:
+            start, end = max(0, i - _REACH), i + _REACH + 1
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = end
+            else:
+                spans.append([start, end])
+    return [" ".join(tokens[start:end]) for start, end in spans]
+
+
+def _first(patterns, segments: list[str], present: frozenset[str]) -> re.Match | None:
+    """The first pattern match among those whose trigger words occur in the text."""
+    for words, pattern in patterns:
+        if words & present:
+            for segment in segments:
+                if match := pattern.search(segment):
+                    return match
+    return None
+
+
+def _pattern_findings(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
+    """Threats, incitement to self-harm, abusive dismissals and slur phrases."""
+    found = []
+    segments = _segments(tokens, present)
+    if segments:
+        found += _phrase_findings(segments, present)
+    if present & _SLUR_PHRASE_WORDS:
+        for _, phrase in _phrases(tokens, _SLUR_PHRASES):
+            found.append(AbuseFinding("abuse.hate", 0.95, REASONS["hate"], " ".join(phrase)))
+    return found
+
+
+def _phrase_findings(segments: list[str], present: frozenset[str]) -> list[AbuseFinding]:
+    """Self-harm, threat and dismissal patterns over the trigger segments."""
+    found = []
+    if m := _first(_SELF_HARM, segments, present):
+        found.append(AbuseFinding("abuse.self_harm", 0.95, REASONS["self_harm"], m.group(0)))
+    if m := _first(_THREATS, segments, present):
+        found.append(AbuseFinding("abuse.threat", 0.95, REASONS["threat"], m.group(0)))
+    elif m := _first(_SOFT_THREATS, segments, present):
+        found.append(AbuseFinding("abuse.threat", 0.7, REASONS["threat"], m.group(0)))
+    for words, pattern, score in _DISMISSALS:
+        if words & present and (m := _first(((words, pattern),), segments, present)):
+            found.append(AbuseFinding("abuse.attack", score, REASONS["dismissal"], m.group(0)))
+            break
+    return found
+
+
+def _phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]):
+    """(index of the last word, phrase) for every listed phrase occurring in the tokens."""
+    firsts = {p[0] for p in phrases}
+    for i, tok in enumerate(tokens):
+        if tok in firsts:
+            for phrase in phrases:
+                if tuple(tokens[i:i + len(phrase)]) == phrase:
+                    yield i + len(phrase) - 1, phrase
+
+
+def _term_findings(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
+    """Slurs, insults resolved to their target, and swearing, word by word."""
+    found = []
+    if present & _INTERESTING:
+        for i in [i for i, tok in enumerate(tokens) if tok in _INTERESTING]:
+            found += _term_finding(tokens, i)
+    if present & _INSULT_PHRASE_WORDS:
+        for index, phrase in _phrases(tokens, _INSULT_PHRASES):
+            finding = _insult_finding(tokens, index, strong=True, term=" ".join(phrase))
+            if finding:
+                found.append(finding)
+    return found
+
+
+def _term_finding(tokens: list[str], i: int) -> list[AbuseFinding]:
+    """What one slur, insult or swear word at position i amounts to."""
+    tok = tokens[i]
+    found = []
+    if tok in lx.SLURS_HARD:
+        found.append(AbuseFinding("abuse.hate", 0.95, REASONS["hate"], tok))
+    elif tok in lx.SLURS_SOFT and insult_target(tokens, i) == PERSON:
+        found.append(AbuseFinding("abuse.hate", 0.95, REASONS["hate"], tok))
+    if tok in _INSULTS:
+        finding = _insult_finding(tokens, i)
+        if finding:
+            found.append(finding)
+    elif tok in lx.PROFANITY:
+        found.append(AbuseFinding("abuse.profanity", 0.5, REASONS["profanity"], tok))
+    return found
+
+
+def _insult_finding(tokens: list[str], i: int, *, strong: bool | None = None,
+                    term: str = "") -> AbuseFinding | None:
+    """An attack when the insult at position i lands on a person (or, if strong, on no one)."""
+    tok = tokens[i]
+    if strong is None:
+        strong = tok in lx.INSULT_NOUNS_STRONG or tok in lx.INSULT_ADJECTIVES_STRONG
+    target = insult_target(tokens, i)
+    if target == PERSON and not strong and not _addressed(tokens, i):
+        return None
+    if target == PERSON:
+        score = 0.95 if strong else 0.75
+    elif target == UNKNOWN and strong and tok not in lx.INSULT_ADJECTIVES_STRONG:
+        score = 0.8
+    else:
+        return None
+    return AbuseFinding("abuse.attack", score, REASONS["attack"], term or tok)
+
+
+def insult_target(tokens: list[str], i: int) -> str:
+    """Who the insult at position i is aimed at: PERSON, BRAND, SELF_TARGET or UNKNOWN."""
+    tok = tokens[i]
+    if tok in lx.INSULT_ADJECTIVES_STRONG or tok in lx.INSULT_ADJECTIVES_WEAK:
+        right = _right_noun(tokens, i)
+        if right:
+            return right
+    weak = tok in lx.INSULT_NOUNS_WEAK or tok in lx.INSULT_ADJECTIVES_WEAK
+    if tok in lx.INSULT_NOUNS_STRONG and _demonstrative_before(tokens, i):
+        return PERSON
+    left = _left_anchor(tokens, i, max_unknown=1 if weak else 2)
+    if left:
+        return left
+    if i + 2 < len(tokens) and tokens[i + 1] == "like" and _anchor(tokens[i + 2]) == PERSON:
+        return PERSON
+    return UNKNOWN
+
+
+_COPULAS = frozenset("is are am was were be been being seem seems seemed look looks looked sound"
+                     " sounds act acts become became".split())
+
+
+def _addressed(tokens: list[str], i: int) -> bool:
+    """True when a weak insult ("trash", "clown") is said to the reader: "you", "you clowns"."""
+    return any(tokens[j] in lx.PERSON_SECOND or tokens[j] == "your"
+               for j in range(max(0, i - _MAX_REACH), i))
+
+
+def _demonstrative_before(tokens: list[str], i: int) -> bool:
+    """ "that idiot", "this f***ing moron": a demonstrative naming a person by an insult."""
+    for j in range(i - 1, max(-1, i - 4), -1):
+        if tokens[j] in lx.THING_PRONOUNS:
+            return True
+        if tokens[j] not in lx.FILLERS and tokens[j] not in VOCABULARY:
+            return False
+    return False
+
+
+def _left_anchor(tokens: list[str], i: int, max_unknown: int = 2) -> str | None:
+    """The nearest anchor to the left within the clause; after a verb "to be" it must be the
+    subject itself ("August is trash" names no one). A comma counts as one unknown word."""
+    unknown = 0
+    after_copula = False
+    for j in range(i - 1, max(-1, i - 1 - _MAX_REACH), -1):
+        tok = tokens[j]
+        if tok in _BOUNDARY and tok != ",":
+            return None
+        if tok in {"not", "never", "no"}:
+            return SELF_TARGET
+        anchor = _anchor(tok)
+        if anchor == PERSON and tok == "you" and _names_brand(tokens, j):
+            return BRAND
+        if anchor:
+            return anchor
+        if tok in _COPULAS:
+            after_copula = True
+        elif tok not in lx.FILLERS and tok not in VOCABULARY and tok != "and":
+            unknown += 1
+            if (after_copula and tok != ",") or unknown > max_unknown:
+                return None
+    return None
+
+
+def _right_noun(tokens: list[str], i: int) -> str | None:
+    """For an adjective, the noun it qualifies ("stupid router", "dumb girl"), if one follows."""
+    for j in range(i + 1, min(len(tokens), i + 4)):
+        tok = tokens[j]
+        if tok in lx.PERSON_NOUNS or tok in _THINGS:
+            return PERSON if tok in lx.PERSON_NOUNS else BRAND
+        if tok in _INSULTS and tok not in lx.INSULT_ADJECTIVES_STRONG:
+            return None
+        if tok not in lx.FILLERS and tok not in lx.PROFANITY:
+            return None
+    return None
+
+
+_THINGS = lx.THING_NOUNS | {w + "s" for w in lx.THING_NOUNS} | {"brandname"}
+
+
+def _names_brand(tokens: list[str], j: int) -> bool:
+    """ "Acme, you ..." or "you, Acme": the "you" is the brand itself."""
+    near = tokens[max(0, j - 2):j] + tokens[j + 1:j + 3]
+    return "brandname" in near
+
+
+def _anchor(tok: str) -> str | None:
+    """What kind of target a single word names, if any."""
+    if tok in lx.PERSON_SECOND or tok in lx.PERSON_THIRD or tok in lx.PERSON_NOUNS:
+        return PERSON
+    if tok in _THINGS or tok in lx.THING_PRONOUNS:
+        return BRAND
+    if tok in lx.SELF:
+        return SELF_TARGET
+    return None
+
+
+_NEGATIVE_WORDS = lx.NEGATIVE | _INSULTS
+
+
+def _criticises_brand(tokens: list[str], present: frozenset[str]) -> bool:
+    """True when the text pairs a negative word with the brand or one of its things."""
+    if not present & _NEGATIVE_WORDS:
+        return False
+    if present & _THINGS:
+        return True
+    return "brandname" in present and any(
+        tok == "you" and _names_brand(tokens, i) for i, tok in enumerate(tokens))
+
+
+_WORD_SPAN = re.compile(r"[^\s.,!?;:\"()\[\]{}<>]+")
+
+
+def mask_profanity(text: str) -> str:
+    """Swear words reduced to their first letter and asterisks ("d***"); the rest untouched."""
+    def mask(match: re.Match) -> str:
+        """One word, masked if it is swearing."""
+        word = match.group(0)
+        if _resolve(fold(word).lower()) in lx.PROFANITY:
+            return word[0] + "*" * (len(word) - 1)
+        return word
+    return _WORD_SPAN.sub(mask, text)

@@ -1,0 +1,295 @@
+"""The engine's entry point: screen one submission against the published rules.
+
+    verdict = screen(submission, author, rules=rules, model=model, config=config,
+                     flood_index=index)
+
+Every check turns the submission into scores; the rule set maps scores to actions; the
+strictest action wins; private data is redacted from what would be published; the author gets
+an explanation naming each rule. Pure: no I/O, no framework, the model is loaded by the caller.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import abuse, pii, spam
+from .config import DEFAULT_CONFIG, EngineConfig, name_tokens
+from .flood import FloodIndex, jaccard, shingles, words
+from .model import ModelBundle
+from .rules import DEFAULT_RULES, RuleSet
+from .text import domain_matches, domain_of
+from .types import (
+    Action,
+    AuthorFacts,
+    Kind,
+    Redaction,
+    RuleHit,
+    Submission,
+    Verdict,
+    as_utc,
+)
+
+PII_REASONS = {
+    "card": "a payment card number",
+    "iban": "a bank account number",
+    "national_id": "a national ID number",
+    "email": "an e-mail address",
+    "phone": "a phone number",
+}
+
+
+@dataclass
+class Signals:
+    """Scores and reasons gathered from every check for one submission."""
+
+    scores: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def add(self, check: str, score: float, reason: str) -> None:
+        """Record a check's score, keeping the highest if it reports twice."""
+        if score > self.scores.get(check, -1.0):
+            self.scores[check] = score
+            self.reasons[check] = reason
+
+
+def screen(submission: Submission, author: AuthorFacts, *, rules: RuleSet = DEFAULT_RULES,
+           model: ModelBundle | None = None, config: EngineConfig = DEFAULT_CONFIG,
+           flood_index: FloodIndex | None = None, now: datetime | None = None,
+           record: bool = True) -> Verdict:
+    """Decide what happens to one submission, and why, under the given rules.
+
+    `flood_index` (kept by the caller) is queried for copies and, when `record` is true, the
+    submission is added to it: attempts count, even rejected ones. Edits are never recorded.
+    """
+    now = as_utc(now or submission.submitted_at)
+    signals = Signals()
+    found_pii = _private_data(submission, author, config, signals)
+    _abuse(submission, config, signals)
+    if model is not None:
+        _classifiers(submission, author, model, config, signals)
+    text = (Fingerprint.of(submission.text, flood_index)
+            if flood_index is not None or author.recent_submissions else None)
+    if not author.is_staff:
+        all_pii = found_pii["title"] + found_pii["body"]
+        _spam_rules(submission, author, config, signals, all_pii, now)
+        if text is not None:
+            _flood(submission, author, config, flood_index, text, now, signals)
+    signals.add("illegal.offer", *spam.illegal_offer(submission.text))
+    if flood_index is not None and record and submission.kind is not Kind.EDIT:
+        flood_index.add(author_id=author.author_id, thread_id=_thread_id(submission), at=now,
+                        signature=text.signature)
+    return _verdict(submission, signals, found_pii, rules, model)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A submission's words, shingles and MinHash signature, computed once per screening."""
+
+    words: list[str]
+    shingles: set[int]
+    signature: tuple[int, ...] | None
+
+    @classmethod
+    def of(cls, text: str, flood_index: FloodIndex | None) -> Fingerprint:
+        """Fingerprint a text (the signature only when there is an index to use it with)."""
+        tokens = words(text)
+        found = shingles(tokens)
+        signature = flood_index.signature(found) if flood_index is not None else None
+        return cls(tokens, found, signature)
+
+
+def _thread_id(submission: Submission):
+    """The thread a submission belongs to, if known."""
+    return submission.thread.thread_id if submission.thread else None
+
+
+def _private_data(submission: Submission, author: AuthorFacts, config: EngineConfig,
+                  signals: Signals) -> dict[str, list[pii.PiiMatch]]:
+    """Find private data in the title and the body separately (each is redacted on its own)."""
+    options = {"allowed_email_domains": config.allowed_email_domains,
+               "official_numbers": config.official_phone_numbers,
+               "contacts_allowed": author.is_staff and config.staff_may_share_contacts}
+    found = {"title": pii.find_pii(submission.title, **options),
+             "body": pii.find_pii(submission.body, **options)}
+    for match in found["title"] + found["body"]:
+        signals.add(match.check, 1.0, f"It contains {PII_REASONS[match.kind]}.")
+    return found
+
+
+def _abuse(submission: Submission, config: EngineConfig, signals: Signals) -> None:
+    """Attacks on people, told apart from criticism of the brand."""
+    names = config.staff_names
+    if submission.thread and submission.thread.participants:
+        names = names | name_tokens(submission.thread.participants)
+    report = abuse.analyse(submission.text, names=names, brand_names=config.brand_names)
+    for finding in report.findings:
+        signals.add(finding.check, finding.score, finding.reason)
+
+
+def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle,
+                 config: EngineConfig, signals: Signals) -> None:
+    """The learned spam and abuse probabilities; spam is adjusted to the author's trust."""
+    trusted_links = author.is_staff or author.trust_level >= config.links_trusted_from_level
+    scores = model.scores(_without_own_links(submission, config), links=not trusted_links)
+    if not author.is_staff:
+        spam_score = spam.logit_shift(scores["spam.classifier"], spam.prior_shift(author, config))
+        signals.add("spam.classifier", spam_score,
+                    "It reads like advertising or spam to our filter.")
+    if "abuse.classifier" in scores:
+        signals.add("abuse.classifier", scores["abuse.classifier"],
+                    "It reads like abusive or hateful language to our filter.")
+
+
+def _without_own_links(submission: Submission, config: EngineConfig) -> str:
+    """The text with links to the brand's own sites removed: they are never spam evidence."""
+    text = submission.text
+    for link in submission.links or ():
+        if domain_matches(domain_of(link), config.allowed_domains):
+            text = text.replace(link, " ")
+    return text
+
+
+def _spam_rules(submission: Submission, author: AuthorFacts, config: EngineConfig,
+                signals: Signals, found_pii: list[pii.PiiMatch], now: datetime) -> None:
+    """Links, blocked domains, shorteners, contact bait, fake helplines and posting rate."""
+    domains = spam.counted_domains(submission.links or (), config)
+    signals.add("spam.links", *spam.link_limit(domains, author, config))
+    signals.add("spam.bad_domain", *spam.bad_domain(domains, config))
+    signals.add("spam.shortener", *spam.shortener(domains, author, config))
+    signals.add("scam.contact_bait", *spam.contact_bait(submission.text, found_pii))
+    signals.add("scam.helpline", *spam.helpline(submission.text, found_pii, author))
+    if submission.kind is not Kind.EDIT:
+        signals.add("spam.rate", *spam.posting_rate(author, now, config))
+
+
+def _flood(submission: Submission, author: AuthorFacts, config: EngineConfig,
+           flood_index: FloodIndex | None, text: Fingerprint, now: datetime,
+           signals: Signals) -> None:
+    """Copies of this text in other threads or from other accounts within the window."""
+    if len(text.words) < config.flood_min_words:
+        return
+    places = set()
+    if flood_index is not None:
+        places |= {(e.author_id, e.thread_id) for e in flood_index.similar(
+            at=now, threshold=config.flood_similarity, signature=text.signature)}
+    for recent in author.recent_submissions:
+        age = (now - as_utc(recent.at)).total_seconds()
+        if 0 <= age <= config.flood_window_seconds and jaccard(
+                text.shingles, shingles(words(recent.text))) >= config.flood_similarity:
+            places.add((author.author_id, recent.thread_id))
+    places.discard((author.author_id, _thread_id(submission)))
+    if places:
+        score = min(0.95, 0.5 + 0.15 * len(places))
+        signals.add("spam.flood", score, f"The same text was already posted {len(places)} "
+                                         "time(s) elsewhere.")
+
+
+# ---------------------------------------------------------------- rules -> verdict
+
+
+def apply_rules(signals: Signals, rules: RuleSet) -> tuple[list[RuleHit], list[str]]:
+    """The rules hit (strictest action per rule and check) and the protective rules applied."""
+    overridden: set[str] = set()
+    protected: list[str] = []
+    for check, score in signals.scores.items():
+        for rule, enforcement in rules.by_check.get(check, ()):
+            if enforcement.action is Action.PUBLISH and score >= enforcement.min_score:
+                overridden.update(enforcement.overrides)
+                protected.append(rule.code)
+    hits: dict[tuple[str, str], RuleHit] = {}
+    for check, score in signals.scores.items():
+        if check in overridden:
+            continue
+        for rule, enforcement in rules.by_check.get(check, ()):
+            if enforcement.action is Action.PUBLISH or score < enforcement.min_score:
+                continue
+            key = (rule.code, check)
+            if key not in hits or enforcement.action.severity > hits[key].action.severity:
+                hits[key] = RuleHit(rule.code, check, score, enforcement.action,
+                                    signals.reasons.get(check, ""))
+    return list(hits.values()), sorted(set(protected))
+
+
+def _verdict(submission: Submission, signals: Signals, found_pii: dict, rules: RuleSet,
+             model: ModelBundle | None) -> Verdict:
+    """Combine the rules hit into one action, the published text and the explanation."""
+    hits, protected = apply_rules(signals, rules)
+    action = max((h.action for h in hits), key=lambda a: a.severity, default=Action.PUBLISH)
+    hit_checks = {h.check for h in hits}
+    title, body, redactions = _published_text(submission, found_pii, hit_checks)
+    if action is Action.PUBLISH and (redactions or "abuse.profanity" in hit_checks):
+        action = Action.PUBLISH_REDACTED
+    followup = any(c.startswith("pii.") for c in hit_checks)
+    return Verdict(
+        action=action, hits=tuple(hits), scores=dict(signals.scores), title=title, body=body,
+        explanation=explain(action, hits, rules, protected, followup),
+        offer_private_followup=followup, redactions=tuple(redactions),
+        protected_by=tuple(protected), ruleset_version=rules.version,
+        model_version=model.version if model else None,
+        details={"reasons": dict(signals.reasons)},
+    )
+
+
+def _published_text(submission: Submission, found_pii: dict, hit_checks: set[str]):
+    """Title and body as readers would see them: private data and (if chosen) swearing masked."""
+    redactions: list[Redaction] = []
+    out = {}
+    for name in ("title", "body"):
+        text = getattr(submission, name)
+        matches = [m for m in found_pii[name] if m.check in hit_checks]
+        redactions += [Redaction(m.kind, name, m.start, m.end, pii.REPLACEMENTS[m.kind])
+                       for m in matches]
+        text = pii.redact(text, matches)
+        if "abuse.profanity" in hit_checks:
+            text = abuse.mask_profanity(text)
+        out[name] = text
+    return out["title"], out["body"], redactions
+
+
+def explain(action: Action, hits: list[RuleHit], rules: RuleSet, protected: list[str],
+            followup: bool) -> str:
+    """A short message for the author: which rules, why, what to change, nothing is lost."""
+    if action is Action.PUBLISH:
+        note = " Criticism of the brand is welcome here (R7)." if "R7" in protected else ""
+        return "Your post meets the community rules." + note
+    if action is Action.PUBLISH_REDACTED:
+        return _explain_redacted(hits, rules, followup)
+    blocking = [h for h in hits if h.action.severity >= Action.HOLD.severity]
+    parts = []
+    for code in sorted({h.rule for h in blocking}, key=_code_key):
+        rule = rules.rule(code)
+        reasons = " ".join(dict.fromkeys(h.reason for h in blocking if h.rule == code and h.reason))
+        parts.append(f"{code} ({rule.title}): {reasons} {rule.advice}".strip())
+    if action is Action.HOLD:
+        head = "Your post is waiting for a moderator because it may break "
+        tail = " Your text is kept; you can edit it while it waits."
+    else:
+        head = "Your post was not published because it breaks "
+        tail = " Your text is kept so you can edit it and submit it again."
+    message = head + " ".join(parts) + tail
+    kinds = [PII_REASONS[h.check[4:]] for h in hits if h.check.startswith("pii.")]
+    if kinds:
+        message += (f" If it is published, {', '.join(dict.fromkeys(kinds))} will be removed "
+                    "first (R4 Keep private data private); staff can follow up privately.")
+    return message
+
+
+def _explain_redacted(hits: list[RuleHit], rules: RuleSet, followup: bool) -> str:
+    """The message for private data or swearing removed from an otherwise published post."""
+    kinds = [PII_REASONS[h.check[4:]] for h in hits if h.check.startswith("pii.")]
+    if not kinds:
+        return "Your post is published with swearing masked, as the community rules ask (R1)."
+    removed = ", ".join(dict.fromkeys(kinds))
+    rule = next((h.rule for h in hits if h.check.startswith("pii.")), "R4")
+    text = (f"We removed {removed} before publishing, to keep your private data private "
+            f"({rule} {rules.rule(rule).title}).")
+    if followup:
+        text += " If staff need these details, continue privately with them: we have offered you " \
+                "a private conversation."
+    return text
+
+
+def _code_key(code: str) -> tuple[int, str]:
+    """R2 before R10."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return (int(digits) if digits else 10**6, code)

@@ -1,0 +1,122 @@
+"""Word lists the abuse check matches against, kept apart so they can be read and reviewed.
+
+Every entry is normalised (lower case, no accents). Categories:
+- PROFANITY: swearing; by default allowed unless aimed at a person.
+- INSULT_NOUNS / INSULT_ADJECTIVES: names that insult whoever they are applied to; "strong" ones
+  count even when the target is implied (a bare "moron."), "weak" ones only with a person named.
+- SLURS: words that attack people for who they are; "hard" ones are never acceptable.
+- PERSON_* / THING_*: anchors that tell who or what a sentence is about.
+"""
+from __future__ import annotations
+
+PROFANITY = frozenset("""
+fuck fucks fucking fucked fuckin fck fcking fkn fking fuk fuking fukin fuq phuck effing
+shittier shittiest frigging friggin frickin fricking freaking shit shits shitty shite bullshit
+crap crappy
+damn damned dammit goddamn goddamned goddam hell bloody piss pissed pissing arse bugger
+bollocks wtf omfg sht shyt feck sod ass
+""".split())
+
+INSULT_NOUNS_STRONG = frozenset("""
+idiot idiots moron morons imbecile imbeciles cretin cretins dumbass dumbasses asshole assholes
+arsehole arseholes bastard bastards bitch bitches biatch btch dickhead dickheads prick pricks
+cunt cunts twat twats wanker wankers tosser tossers douche douchebag douchebags jerk jerks
+scumbag scumbags halfwit halfwits nitwit nitwits dimwit dimwits dipshit dipshits shithead
+shitheads numbnuts whore whores slut sluts hoes skank skanks loser losers motherfucker
+motherfuckers mofo fucker fuckers lowlife lowlifes scum subhuman pussy pussies dick dicks slag
+slags ahole aholes retard retards
+""".split())
+
+INSULT_NOUNS_WEAK = frozenset("""
+pig pigs rat rats clown clowns fool fools monkey monkeys animal animals snake
+snakes dog dogs cow cows donkey donkeys ape apes vermin parasite parasites troll trolls
+coward cowards freak freaks weirdo weirdos creep creeps hoe hillbilly
+hillbillies redneck rednecks
+""".split())
+
+INSULT_ADJECTIVES_STRONG = frozenset("""
+stupid stupidest dumb dumbest idiotic moronic brainless braindead imbecilic retarded
+""".split())
+
+INSULT_ADJECTIVES_WEAK = frozenset("""
+worthless ugly fat disgusting ignorant
+""".split())
+
+# Phrases matched on the normalised text (word boundaries added by the matcher).
+INSULT_PHRASES = (
+    "piece of shit", "piece of crap", "piece of garbage", "piece of trash", "waste of space",
+    "waste of oxygen", "waste of air", "son of a bitch", "low life", "brain dead",
+    "sack of shit", "bag of shit", "excuse for a human",
+)
+
+SLURS_HARD = frozenset("""
+nigger niggers nigga niggas niggaz nigguh niggah niggahs nicca niccas niglet niglets
+faggot faggots fag fags fagget faggit faggits kike kikes spic spics chink chinks wetback
+wetbacks beaner beaners raghead ragheads towelhead towelheads wigger wiggers
+whigger muzzie muzzies zipperhead zipperheads jigaboo jigaboos jiggaboo darkie darkies dyke
+dykes nigglet nigglets halfbreed halfbreeds half-breed half-breeds
+""".split())
+
+SLURS_SOFT = frozenset("""
+retard retards retarded tranny trannies coon coons paki pakis whitey gook gooks queer queers
+""".split())
+
+SLUR_PHRASES = (
+    "sand nigger", "porch monkey", "jungle bunny", "spear chucker", "camel jockey",
+    "towel head", "rag head", "border hopper", "white trash", "sand niggers", "porch monkeys",
+    "spear chuckers", "camel jockeys", "towel heads", "rag heads", "border hoppers",
+    "ghetto trash", "trailer trash", "jigga boo", "sub human",
+)
+
+# Who a sentence can be about.
+PERSON_SECOND = frozenset("you yourself yourselves ye thou yall".split())
+PERSON_THIRD = frozenset("he she him her himself herself".split())
+PERSON_NOUNS = frozenset("""
+person people guy guys man men woman women girl girls boy boys dude dudes lady ladies kid kids
+member members user users poster posters op agent agents rep reps representative
+representatives staff staffer employee employees moderator moderators mod mods admin admins
+technician technicians engineer engineers manager managers supervisor supervisors ceo boss
+mum mom mother mama momma mommy dad father wife husband sister brother family son daughter
+friend boyfriend girlfriend bf gf folks whoever someone somebody operator cashier driver
+courier advisor adviser consultant salesman saleswoman salesperson clerk @user who human
+humans
+""".split())
+SELF = frozenset("i me myself we us ourselves".split())
+
+THING_NOUNS = frozenset("""
+company companies business brand firm corporation corp outfit product products router routers
+modem modems device devices phone phones handset tablet laptop app apps application update
+updates upgrade firmware software hardware service services support helpdesk helpline billing
+bill bills invoice invoices charge charges fee fees price prices pricing plan plans tariff
+contract network coverage signal internet broadband wifi connection speed speeds website site
+page portal policy policies process system warranty refund delivery shipping order package
+chat chatbot bot queue menu design interface ui ux battery charger cable box tv remote
+subscription offer deal promotion terms experience excuse response answer reply manual
+instructions store shop branch outage sim data department team call wait music line
+question idea decision rule rules thing stuff mess setup installation feature features
+version release screen camera keyboard product's customer-service email emails letter
+ad ads advert adverts advertising marketing money account billing-department bill
+customer-care care
+""".split())
+THING_PRONOUNS = frozenset("it this that these those".split())
+
+# Words that may sit between an anchor and the insult without changing who is insulted.
+FILLERS = frozenset("""
+a an the your my our their such so really very just total totally complete completely absolute
+all absolutely utter utterly pure real proper right most biggest one another like as of some kind
+sort bunch pack full big huge massive little clearly obviously definitely literally basically
+actually honestly seriously still always now again also too even ever being been be is are
+am was were seem seems seemed look looks looked sound sounds sounded act acts acting behave
+behaving become became becoming not truly damn bloody fucking freaking effing frigging
+absolute no-good goddamn
+""".split())
+
+# Negative words that make a sentence criticism when aimed at the brand.
+NEGATIVE = frozenset("""
+worst terrible awful horrible useless joke scam scams scammers ripoff rip-off garbage trash
+crap crappy shit shitty rubbish disgrace disgraceful disgusting incompetent ridiculous
+unacceptable shambles nightmare fraud thieves theft robbery liars lies pathetic broken junk
+sucks suck sucked hate hated unusable overpriced greedy clowns laughable insulting shameful
+appalling atrocious dreadful poor abysmal lousy bad hopeless scandal lie lied lying farce
+furious ashamed waste screw scammed cheated ripped disappointed disappointing angry livid
+""".split()) | PROFANITY

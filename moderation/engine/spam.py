@@ -1,0 +1,183 @@
+"""Spam and scam signals besides the learned classifier: links, domains, bait, helplines, rate.
+
+Each function returns (score, reason) with score in [0, 1]; the rule set decides what a score
+leads to. Reasons are written for the author.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+
+from .config import EngineConfig
+from .pii import PiiMatch
+from .text import domain_matches, domain_of, lowered
+from .types import AuthorFacts, as_utc
+
+Signal = tuple[float, str]
+NONE: Signal = (0.0, "")
+
+
+def logit_shift(probability: float, shift: float) -> float:
+    """Move a probability by `shift` in log-odds: the prior for this kind of author."""
+    if shift == 0 or probability <= 0.0 or probability >= 1.0:
+        return probability
+    odds = math.log(probability / (1.0 - probability)) + shift
+    return 1.0 / (1.0 + math.exp(-odds))
+
+
+def prior_shift(author: AuthorFacts, config: EngineConfig) -> float:
+    """How much stricter (positive) or looser (negative) to score this author's text."""
+    shift = config.spam_prior_shift.get(author.trust_level, 0.0)
+    if author.is_new:
+        shift += config.first_post_shift
+    if author.past_sanctions:
+        shift += config.sanctioned_shift
+    return shift
+
+
+def counted_domains(links: tuple[str, ...], config: EngineConfig) -> list[str]:
+    """Domains of the links that count against limits (the brand's own sites do not)."""
+    domains = [domain_of(link) for link in links]
+    return [d for d in domains if d and not domain_matches(d, config.allowed_domains)]
+
+
+def link_limit(domains: list[str], author: AuthorFacts, config: EngineConfig) -> Signal:
+    """More links than the author's trust level allows."""
+    limit = config.link_limits.get(author.trust_level)
+    if limit is None or len(domains) <= limit:
+        return NONE
+    excess = len(domains) - limit
+    return (min(0.95, 0.55 + 0.1 * excess),
+            f"It contains {len(domains)} links; members at your level may post {limit}.")
+
+
+def bad_domain(domains: list[str], config: EngineConfig) -> Signal:
+    """A link to a domain the admins have blocked."""
+    blocked = sorted({d for d in domains if domain_matches(d, config.bad_domains)})
+    if not blocked:
+        return NONE
+    return (1.0, f"It links to a blocked site ({', '.join(blocked)}).")
+
+
+def shortener(domains: list[str], author: AuthorFacts, config: EngineConfig) -> Signal:
+    """Link shorteners hide where a link goes; new members may not use them."""
+    if author.trust_level > config.shortener_max_trust:
+        return NONE
+    if any(domain_matches(d, config.shortener_domains) for d in domains):
+        return (0.7, "It uses a link shortener; please post the full address.")
+    return NONE
+
+
+_CHANNEL = re.compile(
+    r"\b(?:whats\s?app|telegram|signal app|wechat|viber|kik|snapchat|wa\.me|t\.me|"
+    r"(?:dm|inbox|pm|message|text|contact|email|e-mail)\s+(?:me|us|him|her)|"
+    r"(?:reach|contact)\s+(?:me|us|him|her)\s+(?:on|via|at)|text\s+\w+\s+to\s+\d+)\b",
+)
+_MONEY = re.compile(
+    r"\b(?:crypto\w*|bitcoin|btc|usdt|ethereum|eth|forex|binary options?|invest\w*|profits?|"
+    r"trading|trader|broker|earn(?:ed|ing|s)?|income|loans?|recover(?:y|ed)? (?:of )?(?:your |my )?"
+    r"(?:funds|money|account|wallet)|hackers?|hacked wallet|account manager|financial freedom|"
+    r"giveaway|prize|jackpot|winner|won|cash|payout|returns?|per (?:day|week)|guaranteed|"
+    r"claim|reward|bonus|refund agent)\b|[$£€]\s?\d|\d\s?(?:usd|gbp|eur|pounds|dollars)\b",
+)
+
+
+def contact_bait(text: str, pii: list[PiiMatch]) -> Signal:
+    """Money, crypto or prize talk paired with an off-forum contact channel."""
+    folded = lowered(text)
+    channel = _search_near(_CHANNEL, text, _CHANNEL_WORDS) is not None
+    if not (channel or any(p.kind in ("phone", "email") for p in pii)):
+        return NONE
+    money = _MONEY.findall(folded)
+    if not money:
+        return NONE
+    score = 0.9 if channel or len(money) >= 2 else 0.7
+    return (score, "It asks readers to move to another channel about money, prizes or "
+                   "investments, a common scam.")
+
+
+_HELPLINE = re.compile(
+    r"\b(?:customer\s*(?:care|service|support)|help\s*-?\s*line|help\s*desk|hotline|"
+    r"tech(?:nical)?\s+support|support\s+(?:number|phone|line|team number)|contact\s+number|"
+    r"toll[\s-]*free|care\s+number)\b",
+)
+_SCAM_MARKERS = re.compile(
+    r"\b(?:toll[\s-]*free|24\s*[/x*]\s*7|24\s*hours?|call\s+now|(?:please\s+)?(?:call|dial|"
+    r"contact|reach|ring)\s+(?:us|them|the|our|at|on|\+|\d)|helpline\s+number|"
+    r"customer\s+care\s+number|for\s+(?:any|all)\s+(?:issues?|queries|help|problems?))",
+)
+_TOLL_FREE = re.compile(r"(?:\+?1[\s.-]?)?\(?8(?:00|33|44|55|66|77|88)\)?[\s.-]?\d{3}"
+                        r"|\b0800|\b0808|\b1[\s-]?800[\s-]?\d")
+
+
+def helpline(text: str, pii: list[PiiMatch], author: AuthorFacts) -> Signal:
+    """A 'customer care helpline' number from someone who is not staff: the classic forum scam.
+
+    Official numbers in the settings were already excluded by the private-data check.
+    """
+    phones = [p for p in pii if p.kind == "phone"]
+    if author.is_staff or not phones or not _HELPLINE.search(lowered(text)):
+        return NONE
+    numbers = " ".join(text[p.start:p.end] for p in phones)
+    if _SCAM_MARKERS.search(lowered(text)) or _TOLL_FREE.search(numbers):
+        return (0.95, "It advertises a support phone number. Only staff give support contacts, "
+                      "and numbers posted by others are often scams.")
+    return (0.4, "It mentions a support phone number.")
+
+
+def posting_rate(author: AuthorFacts, now: datetime, config: EngineConfig) -> Signal:
+    """More submissions in the recent window than the author's trust level allows."""
+    limit = config.rate_limits.get(author.trust_level)
+    if limit is None:
+        return NONE
+    now = as_utc(now)
+    recent = sum(1 for r in author.recent_submissions
+                 if 0 <= (now - as_utc(r.at)).total_seconds() <= config.rate_window_seconds)
+    if recent < limit:
+        return NONE
+    minutes = config.rate_window_seconds // 60
+    return (0.7, f"You have posted {recent} times in {minutes} minutes; members at your level "
+                 f"may post {limit}. Please wait a little.")
+
+
+_TRADE = r"(?:sell|selling|sells|buy|buying|order|cheap|for sale)"
+_ILLEGAL = re.compile(
+    r"\b(?:cracked|pirated|nulled|warez)\s+(?:version|software|firmware|apk|apps?|games?|copy|"
+    r"copies|windows|office)\b|\bkeygens?\b|"
+    rf"\b{_TRADE}\s+(?:activation|licen[cs]e|serial|product)\s+keys?\b|"
+    rf"\b{_TRADE}\s+(?:cheap\s+)?(?:cocaine|heroin|meth|mdma|fentanyl|weed|xanax|oxycontin|"
+    r"oxycodone|guns?|firearms?)\b|\bfullz\b|\bcvv\s+dumps\b|"
+    rf"\b{_TRADE}\s+(?:stolen|hacked)\s+(?:cards?|accounts?|credit cards?|data|logins?)\b|"
+    rf"\b{_TRADE}\s+(?:counterfeit|fake)\s+(?:passports?|ids?|id cards?|driving licen[cs]es?|"
+    r"diplomas?|banknotes?|money|notes)\b|\bfake\s+(?:passports?|ids?|diplomas?)\s+for\s+sale\b",
+)
+
+
+_ILLEGAL_WORDS = ("cracked", "pirated", "nulled", "warez", "keygen", " key", "cocaine", "heroin",
+                  " meth", "mdma", "fentanyl", " weed", "xanax", "oxycontin", "oxycodone",
+                  " gun", "firearm", "fullz", "cvv dump", "stolen", "hacked", "counterfeit",
+                  "fake ")
+_CHANNEL_WORDS = ("whats", "telegram", "signal app", "wechat", "viber", "kik", "snapchat",
+                  "wa.me", "t.me", " dm", "inbox", " pm", "message", "text", "contact", "mail",
+                  "reach")
+
+
+def _search_near(pattern: re.Pattern, text: str, words: tuple[str, ...],
+                 reach: int = 60) -> re.Match | None:
+    """Run `pattern` only on short windows around the words it needs (fast on long posts)."""
+    low = f" {lowered(text)} "
+    for word in words:
+        at = low.find(word)
+        while at != -1:
+            if match := pattern.search(low[max(0, at - reach):at + len(word) + reach]):
+                return match
+            at = low.find(word, at + 1)
+    return None
+
+
+def illegal_offer(text: str) -> Signal:
+    """Offers of pirated software, stolen data, drugs, weapons or forgeries."""
+    if not _search_near(_ILLEGAL, text, _ILLEGAL_WORDS):
+        return NONE
+    return (0.8, "It appears to offer or ask for something illegal.")

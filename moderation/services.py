@@ -1,0 +1,666 @@
+"""Moderation use cases: screening submissions, flags, the review queue, decisions,
+sanctions, appeals, rule changes and learning. One use case = one commit, with its audit
+rows in the same transaction (written through moderation/audit.py only)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from forum import permissions, rendering
+from forum import services as forum_services
+from forum.extensions import db
+from forum.models import Notification, NotificationKind, Post, PostStatus, Thread, User, utcnow
+from forum.screening import ScreenRequest, Screening, SubmissionKind
+from forum.services import Conflict, NotFound, PermissionDenied, ValidationError
+from moderation import audit, engine
+from moderation.engine import trust
+from moderation.audit import AuditAction
+from moderation.models import (
+    Appeal,
+    AppealStatus,
+    Flag,
+    FlagOutcome,
+    FlagReason,
+    MemberStanding,
+    PrivateConversation,
+    PrivateMessage,
+    ReviewItem,
+    ReviewSource,
+    ReviewStatus,
+    RuleSetVersion,
+    Sanction,
+    SanctionKind,
+    TrainingExample,
+)
+from moderation.runtime import current_config, current_rules, runtime
+
+ACTION_STATUS = {
+    engine.Action.PUBLISH: PostStatus.PUBLISHED,
+    engine.Action.PUBLISH_REDACTED: PostStatus.PUBLISHED,
+    engine.Action.HOLD: PostStatus.HELD,
+    engine.Action.REJECT: PostStatus.REJECTED,
+}
+SPAM_RULES = frozenset({"R2", "R3"})
+CLAIM_MINUTES = 15
+LADDER = [
+    (SanctionKind.WARNING, None),
+    (SanctionKind.MUTE, 1),
+    (SanctionKind.SUSPENSION, 7),
+    (SanctionKind.BAN, None),
+]
+PRIVATE_NOTICE = ("\n\n*Some private details were removed from this post to keep them safe; "
+                  "the conversation continues privately with our support team.*")
+
+
+def _require(allowed: bool, message: str = "Only moderators can do that.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# -- standing and facts ------------------------------------------------------------------------
+def standing(user: User) -> MemberStanding:
+    """A member's standing row, created on first need (not committed here)."""
+    row = db.session.get(MemberStanding, user.id)
+    if row is None:
+        row = MemberStanding(user_id=user.id, trust_level=4 if user.is_staff_side else 0)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def _refresh_trust(user: User, row: MemberStanding, now: datetime) -> None:
+    """Promote when earned (time, posts, accepted answers, clean history)."""
+    last = db.session.scalar(
+        select(func.max(Sanction.created_at)).where(Sanction.user_id == user.id)
+    )
+    stats = trust.TrustStats(
+        account_age_days=(now - user.created_at).total_seconds() / 86400,
+        post_count=user.post_count,
+        accepted_answers=row.accepted_answers,
+        days_since_violation=None if last is None else (now - last).total_seconds() / 86400,
+    )
+    level = trust.next_level(row.trust_level, stats)
+    if level != row.trust_level:
+        audit.record(AuditAction.TRUST_CHANGED, actor=None, target_type="user", target_id=user.id,
+                     subject_user_id=user.id, before={"trust_level": row.trust_level},
+                     after={"trust_level": level}, reason="earned by activity")
+        row.trust_level = level
+
+
+def author_facts(user: User, now: datetime) -> engine.AuthorFacts:
+    """What the engine may know about an author."""
+    row = standing(user)
+    _refresh_trust(user, row, now)
+    since = now - timedelta(seconds=current_app.config["MODERATION_RECENT_SECONDS"])
+    recent = db.session.execute(
+        select(Post.body_source, Post.created_at, Post.thread_id)
+        .where(Post.author_id == user.id, Post.created_at >= since)
+        .order_by(Post.created_at.desc()).limit(50)
+    ).all()
+    sanctions = db.session.scalar(
+        select(func.count(Sanction.id)).where(Sanction.user_id == user.id)
+    ) or 0
+    return engine.AuthorFacts(
+        author_id=user.id, trust_level=row.trust_level,
+        account_age_days=(now - user.created_at).total_seconds() / 86400,
+        post_count=user.post_count,
+        recent_submissions=tuple(engine.RecentSubmission(t, at, tid) for t, at, tid in recent),
+        past_sanctions=sanctions, is_staff=user.is_staff_side, name=user.username,
+    )
+
+
+def active_restriction(user: User, now: datetime | None = None) -> Sanction | None:
+    """The ban, suspension or mute that stops this member posting now, if any."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(Sanction).where(
+            Sanction.user_id == user.id, Sanction.lifted_at.is_(None),
+            Sanction.kind.in_([SanctionKind.MUTE, SanctionKind.SUSPENSION, SanctionKind.BAN]),
+            (Sanction.ends_at.is_(None)) | (Sanction.ends_at > now),
+        ).order_by(Sanction.id.desc()).limit(1)
+    )
+
+
+# -- screening (the forum's screener) ----------------------------------------------------------
+class ModerationScreener:
+    """Plugged into forum posting by the composition root."""
+
+    def screen(self, request: ScreenRequest) -> Screening:
+        """Run the engine on a submission and translate its verdict for the forum."""
+        if not current_app.config["MODERATION_ENABLED"]:
+            return Screening()
+        now = utcnow()
+        restriction = active_restriction(request.author, now)
+        if restriction is not None:
+            return Screening(refuse=True, rules=(restriction.rule_code,),
+                             explanation=_restriction_message(restriction))
+        verdict = engine.screen(
+            _submission(request, now), author_facts(request.author, now),
+            rules=current_rules(), model=runtime().model(), config=current_config(),
+            flood_index=runtime().flood, now=now,
+        )
+        body = verdict.body
+        if verdict.offer_private_followup and verdict.action.published:
+            body += PRIVATE_NOTICE
+        return Screening(
+            status=ACTION_STATUS[verdict.action], title=verdict.title, body=body,
+            rules=tuple(sorted({h.rule for h in verdict.hits})),
+            explanation=verdict.explanation, private_followup=verdict.offer_private_followup,
+            detail=(verdict, request.body),
+        )
+
+    def record(self, request: ScreenRequest, screening: Screening, *, post: Post) -> None:
+        """Queue held posts, log every automatic action, open private follow-ups."""
+        if screening.detail is None:
+            return
+        verdict, original = screening.detail
+        if verdict.action is engine.Action.PUBLISH:
+            return
+        action = {
+            engine.Action.PUBLISH_REDACTED: AuditAction.AUTO_PUBLISH_REDACTED,
+            engine.Action.HOLD: AuditAction.AUTO_HOLD,
+            engine.Action.REJECT: AuditAction.AUTO_REJECT,
+        }[verdict.action]
+        rule = screening.rules[0] if screening.rules else None
+        audit.record(action, actor=None, target_type="post", target_id=post.id,
+                     subject_user_id=post.author_id, rule_code=rule,
+                     reason=verdict.explanation, text_snapshot=original,
+                     after={"status": post.status.value, "rules": list(screening.rules),
+                            "scores": _rounded(verdict.scores)})
+        if verdict.action in (engine.Action.HOLD, engine.Action.REJECT):
+            _open_item(post, ReviewSource.AUTOMATIC, verdict, original)
+        if screening.private_followup:
+            _open_private_followup(post, original, verdict.explanation)
+        _notify(post.author_id, post, verdict.explanation)
+
+
+def _submission(request: ScreenRequest, now: datetime) -> engine.Submission:
+    thread = request.thread
+    context = None
+    if thread is not None:
+        context = engine.ThreadContext(thread_id=thread.id, title=thread.title)
+    kind = {SubmissionKind.NEW_THREAD: engine.Kind.NEW_THREAD,
+            SubmissionKind.REPLY: engine.Kind.REPLY,
+            SubmissionKind.EDIT: engine.Kind.EDIT}[request.kind]
+    title = request.title if request.kind is not SubmissionKind.REPLY else ""
+    return engine.Submission(body=request.body, title=title, kind=kind, thread=context,
+                             submitted_at=now)
+
+
+def _rounded(scores: dict) -> dict:
+    return {k: round(float(v), 4) for k, v in scores.items()}
+
+
+def _restriction_message(sanction: Sanction) -> str:
+    until = f" until {sanction.ends_at:%Y-%m-%d %H:%M} UTC" if sanction.ends_at else ""
+    return (f"You cannot post right now: a {sanction.kind.value} under {sanction.rule_code}"
+            f"{until}. Reason: {sanction.reason} You can appeal it from your moderation page.")
+
+
+def _open_item(post: Post, source: ReviewSource, verdict, original: str) -> ReviewItem:
+    existing = _pending_item(post)
+    rules = sorted({h.rule for h in verdict.hits}) if verdict is not None else []
+    if existing is not None:
+        existing.text_snapshot = original
+        existing.rules = sorted(set(existing.rules) | set(rules))
+        return existing
+    status = ReviewStatus.PENDING
+    item = ReviewItem(
+        post_id=post.id, thread_id=post.thread_id, author_id=post.author_id, source=source,
+        rules=rules, scores=_rounded(verdict.scores) if verdict else {},
+        explanation=verdict.explanation if verdict else "", text_snapshot=original,
+        suggested_action=verdict.action.value if verdict else "hold", status=status,
+    )
+    if verdict is not None and verdict.action is engine.Action.REJECT:
+        item.status, item.decision = ReviewStatus.REJECTED, "auto_reject"
+        item.decided_at = utcnow()
+        item.decision_rule = rules[0] if rules else None
+    db.session.add(item)
+    return item
+
+
+def _pending_item(post: Post) -> ReviewItem | None:
+    return db.session.scalar(
+        select(ReviewItem).where(ReviewItem.post_id == post.id,
+                                 ReviewItem.status == ReviewStatus.PENDING)
+    )
+
+
+def _notify(user_id: int, post: Post | None, message: str, actor: User | None = None) -> None:
+    db.session.add(Notification(
+        user_id=user_id, kind=NotificationKind.MODERATION, message=message,
+        actor_id=actor.id if actor else None,
+        thread_id=post.thread_id if post else None, post_id=post.id if post else None,
+    ))
+
+
+def _open_private_followup(post: Post, original: str, explanation: str) -> None:
+    thread = db.session.get(Thread, post.thread_id)
+    conversation = PrivateConversation(customer_id=post.author_id, thread_id=post.thread_id,
+                                       post_id=post.id, subject=thread.title[:200])
+    db.session.add(conversation)
+    db.session.flush()
+    db.session.add(PrivateMessage(
+        conversation_id=conversation.id, author_id=post.author_id, body_source=original,
+        body_html=rendering.render(original),
+    ))
+    audit.record(AuditAction.PRIVATE_FOLLOWUP, actor=None, target_type="conversation",
+                 target_id=conversation.id, subject_user_id=post.author_id, rule_code="R4",
+                 reason=explanation)
+
+
+def post_private_message(conversation: PrivateConversation, *, actor: User, body: str):
+    """Add a message to a private follow-up (the customer or staff only)."""
+    _require(actor.id == conversation.customer_id or permissions.is_staff(actor),
+             "This conversation is private.")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("Please write a message.", field="body")
+    message = PrivateMessage(conversation_id=conversation.id, author_id=actor.id,
+                             body_source=body, body_html=rendering.render(body))
+    db.session.add(message)
+    if actor.id != conversation.customer_id:
+        _notify(conversation.customer_id, None,
+                f"Support replied in your private conversation “{conversation.subject}”.", actor)
+    db.session.commit()
+    return message
+
+
+# -- flags -------------------------------------------------------------------------------------
+def flag_weight(user: User) -> float:
+    """Trusted, accurate flaggers count for more (Discourse's idea); staff count most."""
+    if user.is_staff_side:
+        return 3.0
+    row = standing(user)
+    decided = row.flags_upheld + row.flags_dismissed
+    accuracy = (row.flags_upheld + 1) / (decided + 2)  # Laplace-smoothed
+    return round((1.0 + 0.25 * row.trust_level) * (0.5 + accuracy), 3)
+
+
+def flag_post(post: Post, *, actor: User, reason: FlagReason, text: str = "") -> Flag:
+    """Flag a post once; enough weight hides it until a moderator decides."""
+    _require(permissions.can_post(actor), "Please sign in to flag posts.")
+    if post.author_id == actor.id:
+        raise Conflict("You cannot flag your own post.")
+    if post.status is not PostStatus.PUBLISHED:
+        raise Conflict("This post is not public.")
+    if db.session.scalar(select(Flag.id).where(Flag.post_id == post.id, Flag.user_id == actor.id)):
+        raise Conflict("You have already flagged this post.")
+    reason = FlagReason(reason)
+    if reason is FlagReason.OTHER and not text.strip():
+        raise ValidationError("Please say what is wrong.", field="text")
+    flag = Flag(post_id=post.id, user_id=actor.id, reason=reason, text=text.strip()[:1000],
+                weight=flag_weight(actor))
+    db.session.add(flag)
+    item = _pending_item(post) or _open_item(post, ReviewSource.FLAGS, None, post.body_source)
+    rule = current_rules().rule_for_flag(reason.value)
+    if rule is not None and rule.code not in item.rules:
+        item.rules = [*item.rules, rule.code]
+    item.flag_weight = round(item.flag_weight + flag.weight, 3)
+    audit.record(AuditAction.FLAG, actor=actor, target_type="post", target_id=post.id,
+                 subject_user_id=post.author_id, rule_code=rule.code if rule else None,
+                 reason=f"{reason.value}: {flag.text}".strip(": "),
+                 text_snapshot=post.body_source)
+    if item.flag_weight >= current_app.config["FLAG_HIDE_THRESHOLD"]:
+        forum_services.set_visibility(post, PostStatus.HELD)
+        audit.record(AuditAction.FLAG_HIDE, actor=None, target_type="post", target_id=post.id,
+                     subject_user_id=post.author_id, rule_code=rule.code if rule else None,
+                     reason="Hidden pending review: members' flags reached the threshold.",
+                     text_snapshot=post.body_source, before={"status": "published"},
+                     after={"status": "held"})
+        _notify(post.author_id, post, "Your post is hidden while a moderator reviews members' "
+                f"flags{' under ' + rule.code if rule else ''}. Your text is kept.")
+    forum_services.commit_changes(post.thread)
+    return flag
+
+
+# -- the review queue ----------------------------------------------------------------------------
+def claim(item: ReviewItem, *, actor: User) -> ReviewItem:
+    """Take an item so no other moderator decides it; a stale claim may be taken over."""
+    _require(permissions.can_moderate(actor))
+    stale = utcnow() - timedelta(minutes=CLAIM_MINUTES)
+    won = db.session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item.id, ReviewItem.status == ReviewStatus.PENDING,
+               (ReviewItem.claimed_by_id.is_(None)) | (ReviewItem.claimed_by_id == actor.id)
+               | (ReviewItem.claimed_at < stale))
+        .values(claimed_by_id=actor.id, claimed_at=utcnow())
+    ).rowcount
+    if not won:
+        db.session.rollback()
+        raise Conflict("Another moderator has claimed or decided this item.")
+    audit.record(AuditAction.CLAIM, actor=actor, target_type="review_item", target_id=item.id,
+                 subject_user_id=item.author_id)
+    db.session.commit()
+    db.session.refresh(item)
+    return item
+
+
+def _take_for_decision(item: ReviewItem, actor: User) -> None:
+    """Atomically move a pending item (unclaimed or claimed by this actor) to decided.
+    Exactly one of two concurrent moderators wins; the other gets Conflict."""
+    stale = utcnow() - timedelta(minutes=CLAIM_MINUTES)
+    won = db.session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item.id, ReviewItem.status == ReviewStatus.PENDING,
+               (ReviewItem.claimed_by_id.is_(None)) | (ReviewItem.claimed_by_id == actor.id)
+               | (ReviewItem.claimed_at < stale))
+        .values(decided_by_id=actor.id, decided_at=utcnow(), claimed_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        db.session.rollback()
+        raise Conflict("Another moderator has claimed or decided this item.")
+    db.session.refresh(item)
+
+
+def _check_rule(rule: str | None) -> str:
+    codes = {r.code for r in current_rules().rules}
+    if not rule or rule not in codes:
+        raise ValidationError("Please choose the rule this decision enforces.", field="rule")
+    return rule
+
+
+def approve(item: ReviewItem, *, actor: User, note: str = "") -> ReviewItem:
+    """Publish a held or flagged post; flags on it are dismissed; the model learns 'ham'."""
+    _require(permissions.can_moderate(actor))
+    _take_for_decision(item, actor)
+    post = item.post
+    before = post.status.value
+    forum_services.set_visibility(post, PostStatus.PUBLISHED)
+    item.status, item.decision, item.decision_message = ReviewStatus.APPROVED, "approve", note
+    _settle_flags(post, upheld=False)
+    _learn(item, is_spam=False)
+    audit.record(AuditAction.APPROVE, actor=actor, target_type="post", target_id=post.id,
+                 subject_user_id=post.author_id, reason=note or "Approved on review.",
+                 text_snapshot=post.body_source, before={"status": before},
+                 after={"status": "published"})
+    if before != "published":
+        _notify(post.author_id, post, "A moderator approved your post; it is now public.", actor)
+    forum_services.commit_changes(post.thread)
+    return item
+
+
+def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
+           hide_only: bool = False) -> ReviewItem:
+    """Reject (or just hide) a post citing a rule; the author is told why and can fix and
+    resubmit or appeal; a rejection counts against the author's trust."""
+    _require(permissions.can_moderate(actor))
+    rule = _check_rule(rule)
+    if not message.strip():
+        raise ValidationError("Tell the author what to change.", field="message")
+    _take_for_decision(item, actor)
+    post = item.post
+    before = post.status.value
+    forum_services.set_visibility(post, PostStatus.REJECTED)
+    item.status, item.decision_rule = ReviewStatus.REJECTED, rule
+    item.decision = "hide" if hide_only else "reject"
+    item.decision_message = message.strip()
+    _settle_flags(post, upheld=True)
+    _learn(item, is_spam=rule in SPAM_RULES)
+    if not hide_only:
+        _record_violation(post.author)
+    title = current_rules().rule(rule).title
+    audit.record(AuditAction.HIDE if hide_only else AuditAction.REJECT, actor=actor,
+                 target_type="post", target_id=post.id, subject_user_id=post.author_id,
+                 rule_code=rule, reason=message.strip(), text_snapshot=post.body_source,
+                 before={"status": before}, after={"status": "rejected"})
+    _notify(post.author_id, post,
+            f"A moderator removed your post under {rule} ({title}): {message.strip()} "
+            "Your text is kept: you can edit and resubmit it, or appeal once.", actor)
+    forum_services.commit_changes(post.thread)
+    return item
+
+
+def edit_and_approve(item: ReviewItem, *, actor: User, body: str, note: str = "") -> ReviewItem:
+    """Fix a post's text (e.g. remove a line) and publish it in one step."""
+    _require(permissions.can_moderate(actor))
+    post = item.post
+    forum_services.revise_post(post, editor=actor, body=body)
+    audit.record(AuditAction.EDIT_APPROVE, actor=actor, target_type="post", target_id=post.id,
+                 subject_user_id=post.author_id, reason=note or "Edited and approved.",
+                 text_snapshot=item.text_snapshot, before={"body": item.text_snapshot},
+                 after={"body": post.body_source})
+    return approve(item, actor=actor, note=note or "Edited and approved.")
+
+
+def _settle_flags(post: Post, *, upheld: bool) -> None:
+    flags = db.session.scalars(
+        select(Flag).where(Flag.post_id == post.id, Flag.outcome == FlagOutcome.PENDING)
+    )
+    for flag in flags:
+        flag.outcome = FlagOutcome.UPHELD if upheld else FlagOutcome.DISMISSED
+        row = standing(flag.user)
+        if upheld:
+            row.flags_upheld += 1
+        else:
+            row.flags_dismissed += 1
+
+
+def _record_violation(user: User) -> None:
+    row = standing(user)
+    row.violations += 1
+    level = trust.after_violation(row.trust_level)
+    if level != row.trust_level:
+        audit.record(AuditAction.TRUST_CHANGED, actor=None, target_type="user",
+                     target_id=user.id, subject_user_id=user.id,
+                     before={"trust_level": row.trust_level}, after={"trust_level": level},
+                     reason="upheld violation")
+        row.trust_level = level
+
+
+def _learn(item: ReviewItem, *, is_spam: bool) -> None:
+    """Every decision is a labelled example for the next training run."""
+    text = item.text_snapshot or item.post.body_source
+    db.session.add(TrainingExample(text=text, is_spam=is_spam, review_item_id=item.id))
+
+
+def pending_count() -> int:
+    """Items waiting for a moderator."""
+    return db.session.scalar(
+        select(func.count(ReviewItem.id)).where(ReviewItem.status == ReviewStatus.PENDING)
+    ) or 0
+
+
+# -- sanctions ---------------------------------------------------------------------------------
+def suggested_sanction(user: User) -> tuple[SanctionKind, int | None]:
+    """The next rung of the escalation ladder for this member."""
+    count = db.session.scalar(
+        select(func.count(Sanction.id)).where(Sanction.user_id == user.id,
+                                              Sanction.lifted_at.is_(None))
+    ) or 0
+    return LADDER[min(count, len(LADDER) - 1)]
+
+
+def sanction(user: User, kind: SanctionKind, *, actor: User, rule: str, reason: str,
+             days: int | None = None) -> Sanction:
+    """Warn, mute, suspend or ban a member, citing a rule; they are told why."""
+    _require(permissions.can_moderate(actor))
+    if user.is_staff_side and not permissions.can_admin(actor):
+        raise PermissionDenied("Only admins can sanction staff.")
+    rule, kind = _check_rule(rule), SanctionKind(kind)
+    if not reason.strip():
+        raise ValidationError("Give the member a reason.", field="reason")
+    ends = None
+    if kind in (SanctionKind.MUTE, SanctionKind.SUSPENSION):
+        if not days or days < 1:
+            raise ValidationError("Say for how many days.", field="days")
+        ends = utcnow() + timedelta(days=days)
+    row = Sanction(user_id=user.id, kind=kind, rule_code=rule, reason=reason.strip(),
+                   ends_at=ends, actor_id=actor.id)
+    db.session.add(row)
+    _apply_standing(user, kind, ends)
+    db.session.flush()
+    audit.record(AuditAction.SANCTION, actor=actor, target_type="sanction", target_id=row.id,
+                 subject_user_id=user.id, rule_code=rule, reason=reason.strip(),
+                 after={"kind": kind.value, "ends_at": ends.isoformat() if ends else None})
+    title = current_rules().rule(rule).title
+    until = f" until {ends:%Y-%m-%d %H:%M} UTC" if ends else ""
+    _notify(user.id, None, f"Moderators issued a {kind.value}{until} under {rule} ({title}): "
+            f"{reason.strip()} You can appeal it once.", actor)
+    db.session.commit()
+    return row
+
+
+def _apply_standing(user: User, kind: SanctionKind, ends: datetime | None) -> None:
+    row = standing(user)
+    if kind is SanctionKind.MUTE:
+        row.muted_until = ends
+    elif kind is SanctionKind.SUSPENSION:
+        row.suspended_until = ends
+    elif kind is SanctionKind.BAN:
+        row.banned = True
+
+
+def lift_sanction(row: Sanction, *, actor: User, reason: str) -> Sanction:
+    """End a sanction early."""
+    _require(permissions.can_moderate(actor))
+    row.lifted_at = utcnow()
+    member = standing(row.user)
+    if row.kind is SanctionKind.BAN:
+        member.banned = False
+    audit.record(AuditAction.LIFT_SANCTION, actor=actor, target_type="sanction",
+                 target_id=row.id, subject_user_id=row.user_id, rule_code=row.rule_code,
+                 reason=reason or "Lifted.")
+    db.session.commit()
+    return row
+
+
+def nuke_spammer(user: User, *, actor: User, reason: str = "Spam account.") -> int:
+    """Remove every post of a spam account and ban it, in one step; returns posts removed."""
+    _require(permissions.can_moderate(actor))
+    if user.is_staff_side:
+        raise PermissionDenied("Staff accounts cannot be nuked.")
+    posts = list(db.session.scalars(
+        select(Post).where(Post.author_id == user.id, Post.status != PostStatus.DELETED)
+    ))
+    threads = {}
+    for post in posts:
+        forum_services.set_visibility(post, PostStatus.REJECTED)
+        threads[post.thread_id] = post.thread
+        db.session.add(TrainingExample(text=post.body_source, is_spam=True))
+    for item in db.session.scalars(select(ReviewItem).where(
+            ReviewItem.author_id == user.id, ReviewItem.status == ReviewStatus.PENDING)):
+        item.status, item.decision, item.decision_rule = ReviewStatus.REJECTED, "nuke", "R2"
+        item.decided_by_id, item.decided_at = actor.id, utcnow()
+    db.session.add(Sanction(user_id=user.id, kind=SanctionKind.BAN, rule_code="R2",
+                            reason=reason, actor_id=actor.id))
+    standing(user).banned = True
+    audit.record(AuditAction.NUKE, actor=actor, target_type="user", target_id=user.id,
+                 subject_user_id=user.id, rule_code="R2", reason=reason,
+                 text_snapshot="\n---\n".join(p.body_source for p in posts[:50]),
+                 after={"posts_removed": len(posts), "banned": True})
+    forum_services.commit_changes(*threads.values())
+    return len(posts)
+
+
+# -- appeals -----------------------------------------------------------------------------------
+def appeal(*, actor: User, text: str, item: ReviewItem | None = None,
+           sanction_row: Sanction | None = None) -> Appeal:
+    """Appeal a rejection or a sanction, once."""
+    target_user = item.author_id if item is not None else sanction_row.user_id
+    _require(actor.id == target_user, "You can only appeal decisions about you.")
+    if item is not None and item.status is not ReviewStatus.REJECTED:
+        raise Conflict("Only a rejection can be appealed.")
+    if not text.strip():
+        raise ValidationError("Say why the decision should change.", field="text")
+    existing = db.session.scalar(select(Appeal.id).where(
+        (Appeal.review_item_id == item.id) if item is not None
+        else (Appeal.sanction_id == sanction_row.id)))
+    if existing:
+        raise Conflict("This decision has already been appealed; an appeal is allowed once.")
+    original = item.decided_by_id if item is not None else sanction_row.actor_id
+    row = Appeal(user_id=actor.id, review_item_id=item.id if item else None,
+                 sanction_id=sanction_row.id if sanction_row else None, text=text.strip(),
+                 original_moderator_id=original)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(AuditAction.APPEAL, actor=actor, target_type="appeal", target_id=row.id,
+                 subject_user_id=actor.id, reason=text.strip())
+    db.session.commit()
+    return row
+
+
+def decide_appeal(row: Appeal, *, actor: User, overturn: bool, note: str) -> Appeal:
+    """A different moderator upholds or overturns; the author is told the outcome."""
+    _require(permissions.can_moderate(actor))
+    if row.status is not AppealStatus.PENDING:
+        raise Conflict("This appeal has been decided.")
+    if row.original_moderator_id == actor.id:
+        raise PermissionDenied("A different moderator must decide this appeal.")
+    if not note.strip():
+        raise ValidationError("Explain the outcome to the member.", field="note")
+    row.status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
+    row.decided_by_id, row.decided_at, row.note = actor.id, utcnow(), note.strip()
+    threads = []
+    if overturn:
+        threads = _overturn(row, actor)
+    audit.record(AuditAction.APPEAL_DECIDED, actor=actor, target_type="appeal", target_id=row.id,
+                 subject_user_id=row.user_id, reason=note.strip(),
+                 after={"outcome": row.status.value})
+    outcome = "overturned: the decision is reversed" if overturn else "upheld: the decision stands"
+    _notify(row.user_id, row.review_item.post if row.review_item else None,
+            f"Your appeal was {outcome}. {note.strip()}", actor)
+    forum_services.commit_changes(*threads)
+    return row
+
+
+def _overturn(row: Appeal, actor: User) -> list[Thread]:
+    if row.sanction is not None:
+        row.sanction.lifted_at = utcnow()
+        if row.sanction.kind is SanctionKind.BAN:
+            standing(row.sanction.user).banned = False
+        return []
+    item = row.review_item
+    item.status, item.decision = ReviewStatus.APPROVED, "overturned_on_appeal"
+    forum_services.set_visibility(item.post, PostStatus.PUBLISHED)
+    db.session.add(TrainingExample(text=item.text_snapshot, is_spam=False,
+                                   review_item_id=item.id))
+    return [item.post.thread]
+
+
+# -- rules and lists ---------------------------------------------------------------------------
+def update_rules(raw: dict, *, actor: User, note: str) -> RuleSetVersion:
+    """Publish a new version of the rules (admins); every version is kept and logged."""
+    _require(permissions.can_admin(actor), "Only admins edit the community rules.")
+    current = current_rules()
+    try:
+        new = engine.RuleSet.from_dict({**raw, "version": current.version + 1})
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationError(f"The rules are not valid: {exc}", field="rules") from exc
+    if not note.strip():
+        raise ValidationError("Say what changed and why.", field="note")
+    row = RuleSetVersion(version=new.version, rules=new.to_dict(), note=note.strip(),
+                         actor_id=actor.id)
+    db.session.add(row)
+    audit.record(AuditAction.RULES_CHANGED, actor=actor, target_type="ruleset",
+                 target_id=new.version, reason=note.strip(),
+                 before={"version": current.version}, after={"version": new.version})
+    db.session.commit()
+    return row
+
+
+def train(*, actor: User | None = None) -> engine.ModelBundle:
+    """Retrain the classifier on the shipped data plus every moderator decision; the new
+    version is saved where all workers load it."""
+    if actor is not None:
+        _require(permissions.can_admin(actor) or permissions.can_moderate(actor))
+    rows = db.session.execute(select(TrainingExample.text, TrainingExample.is_spam)).all()
+    version = runtime().next_model_version()
+    bundle = engine.train_models(extra_spam=[(t, int(s)) for t, s in rows], version=version)
+    engine.save_model(bundle, runtime().model_dir)
+    audit.record(AuditAction.MODEL_TRAINED, actor=actor, target_type="model", target_id=version,
+                 reason=f"trained with {len(rows)} moderator decisions",
+                 after=bundle.describe())
+    db.session.commit()
+    return bundle
+
+
+def item_or_404(item_id: int) -> ReviewItem:
+    """A review item by id."""
+    item = db.session.get(ReviewItem, item_id)
+    if item is None:
+        raise NotFound("No such review item.")
+    return item

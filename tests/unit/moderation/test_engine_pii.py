@@ -1,0 +1,99 @@
+"""Private data: found, validated and redacted; technical numbers left alone."""
+import pytest
+from engine_helpers import load_set
+
+from moderation.engine import Action, AuthorFacts, EngineConfig, Submission, screen
+from moderation.engine.pii import find_pii, iban_valid, issuer_valid, luhn_valid, redact
+
+
+def _redacted(text: str, **options) -> str:
+    return redact(text, find_pii(text, **options))
+
+
+def test_luhn_valid_test_card_passes_and_altered_digit_fails():
+    assert luhn_valid("4111111111111111")
+    assert not luhn_valid("4111111111111112")
+
+
+def test_issuer_valid_known_schemes_and_lengths():
+    assert issuer_valid("4111111111111111") and issuer_valid("378282246310005")
+    assert not issuer_valid("1234567812345670") and not issuer_valid("41111111111111111")
+
+
+def test_iban_valid_checks_mod97_and_country_length():
+    assert iban_valid("GB82WEST12345698765432")
+    assert not iban_valid("GB82WEST12345698765433")
+    assert not iban_valid("GB82WEST1234569876543")
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("card 4111 1111 1111 1111 please", "card"),
+    ("card 4111-1111-1111-1111", "card"),
+    ("amex 3782 822463 10005", "card"),
+    ("iban GB82 WEST 1234 5698 7654 32", "iban"),
+    ("iban de89370400440532013000", "iban"),
+    ("SSN 123-45-6789", "national_id"),
+    ("NI number AB 12 34 56 C", "national_id"),
+    ("mail jo.bloggs+x@example.co.uk", "email"),
+    ("call +44 20 7946 0958", "phone"),
+    ("call (415) 555-2671", "phone"),
+    ("mobile 07700 900123", "phone"),
+])
+def test_find_pii_each_kind_is_found(text, kind):
+    assert [m.kind for m in find_pii(text)] == [kind]
+
+
+@pytest.mark.parametrize("text", [
+    "order 112-1234567-1234567", "version 10.0.19045.3693", "error 0x80070005", "ERR-1234",
+    "ping 192.168.1.254 time=14 ms", "300 Mbps down", "since 2024-03-15 14:30:05",
+    "on 15/03/2024", "order #4001234567", "card ending 1111", "SSN 000-12-3456",
+    "ssn-like 666-12-3456", "IBAN GB82 WEST 1234 5698 7654 33",
+])
+def test_find_pii_technical_numbers_are_not_personal(text):
+    assert find_pii(text) == []
+
+
+def test_redact_replaces_each_value_with_a_notice():
+    text = "Card 4111 1111 1111 1111, mail jo@example.com, phone +44 20 7946 0958."
+    assert _redacted(text) == ("Card [card number removed], mail [email removed], phone "
+                               "[phone number removed].")
+
+
+def test_find_pii_official_number_and_own_domain_are_allowed():
+    text = "Our helpline is 0800 123 4567, mail help@acme.example"
+    found = find_pii(text, official_numbers=frozenset({"8001234567"}),
+                     allowed_email_domains=frozenset({"acme.example"}))
+    assert found == []
+
+
+def test_screen_staff_may_post_contacts_but_not_cards():
+    staff = AuthorFacts(trust_level=4, is_staff=True)
+    verdict = screen(Submission("Call us on 0800 123 4567 about card 4111 1111 1111 1111"), staff)
+    assert verdict.body == "Call us on 0800 123 4567 about card [card number removed]"
+
+
+def test_screen_config_official_number_is_not_redacted(member):
+    config = EngineConfig(official_phone_numbers=frozenset({"0800 123 4567"}))
+    verdict = screen(Submission("I rang 0800 123 4567 twice"), member, config=config)
+    assert verdict.action is Action.PUBLISH and "0800 123 4567" in verdict.body
+
+
+def test_screen_title_is_redacted_separately(member):
+    verdict = screen(Submission("see title", title="my email jo@example.com"), member)
+    assert verdict.title == "my email [email removed]"
+    assert [(r.kind, r.field) for r in verdict.redactions] == [("email", "title")]
+
+
+def test_pii_positive_set_is_redacted_completely():
+    items = load_set("pii_positive.json")["items"]
+    kinds = {item["kind"] for item in items}
+    missed = [item for item in items if item["value"] in _redacted(item["text"])]
+    assert len(items) >= 60 and {"card", "iban", "email", "phone", "national_id"} <= kinds
+    assert missed == []
+
+
+def test_pii_negative_set_is_touched_less_than_two_percent():
+    texts = load_set("pii_negative.json")["texts"]
+    touched = [t for t in texts if find_pii(t)]
+    assert len(texts) >= 100
+    assert len(touched) / len(texts) < 0.02, touched

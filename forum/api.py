@@ -7,8 +7,8 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import BadRequest
 
-from forum import openapi, permissions, queries, search, services
-from forum.extensions import db, limiter
+from forum import openapi, permissions, queries, screening, search, services
+from forum.extensions import csrf, db, limiter
 from forum.models import Category, Post, Thread, User
 from forum.search import SearchHit, SearchQuery
 
@@ -195,13 +195,21 @@ def _category_ref(category: Category | None) -> dict | None:
     return {"id": category.id, "name": category.name, "slug": category.slug}
 
 
+def _moderation(post: Post) -> dict:
+    """For a held or rejected post: the rules it was stopped under and the explanation."""
+    note = screening.screener().note(post)
+    if note is None:
+        return {}
+    return {"rules": list(note.rules), "explanation": note.explanation}
+
+
 def _post(post: Post, thread: Thread) -> dict:
     return {
         "id": post.id, "number": post.number, "author": _author(post.author),
         "body_html": None if post.is_deleted else post.body_html,
         "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
         "helpful_count": post.helpful_count, "status": post.status.value,
-        "accepted": post.id == thread.accepted_post_id,
+        "accepted": post.id == thread.accepted_post_id, **_moderation(post),
     }
 
 
@@ -227,6 +235,7 @@ def _thread_document(thread: Thread, viewer: User | None, page: int = 1) -> dict
     posts = [view.question, *([view.accepted] if view.accepted else []), *view.replies.items]
     return {
         **_thread_summary(thread),
+        **_moderation(view.question),
         "body_html": None if view.question.is_deleted else view.question.body_html,
         "posts": [_post(p, thread) for p in posts],
         "pagination": _pagination(view.replies),
@@ -327,4 +336,34 @@ def me():
 @bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi.document())
+    document = openapi.document()
+    for contribute in current_app.extensions.get("parley.openapi", []):
+        contribute(document)  # later features (moderation, ...) add their endpoints
+    return jsonify(document)
+
+
+# -- for features that add endpoints under /api/v1 ---------------------------------------------
+viewer = _viewer
+json_body = _json_body
+text_field = _text
+
+
+def feature_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint under /api/v1 for another feature, with the API's auth and JSON errors and
+    its shared rate-limit budget (set up once, at import)."""
+    blueprint = Blueprint(name, import_name, url_prefix=bp.url_prefix)
+    blueprint.register_error_handler(ApiError, _api_error)
+    blueprint.register_error_handler(services.ServiceError, _service_error)
+    limiter.shared_limit(
+        lambda: current_app.config["API_LIMIT"], scope="api", key_func=_rate_key,
+        error_message="Too many API requests; wait for the time in Retry-After and try again.",
+    )(blueprint)
+    return blueprint
+
+
+def extend(app, blueprint: Blueprint, contribute_openapi) -> None:
+    """Register a feature_blueprint (CSRF-exempt like the API); contribute_openapi(document)
+    documents its endpoints in /api/v1/openapi.json."""
+    app.register_blueprint(blueprint)
+    csrf.exempt(blueprint)
+    app.extensions.setdefault("parley.openapi", []).append(contribute_openapi)

@@ -60,6 +60,17 @@ class Screener(Protocol):
     def record(self, request: ScreenRequest, screening: Screening, *, post: Post) -> None:
         """Inside the posting transaction, after the post has an id: queue, audit, follow up."""
 
+    def note(self, post: Post) -> ModerationNote | None:
+        """Why a post is held or rejected (rules and explanation), for its author and the API."""
+
+
+@dataclass(frozen=True)
+class ModerationNote:
+    """The rules a held or rejected post was stopped under, and what the author was told."""
+
+    rules: tuple[str, ...]
+    explanation: str
+
 
 class PublishEverything:
     """The default when no moderation layer is registered."""
@@ -70,6 +81,10 @@ class PublishEverything:
 
     def record(self, request: ScreenRequest, screening: Screening, *, post: Post) -> None:
         """Nothing to record."""
+
+    def note(self, post: Post) -> ModerationNote | None:
+        """Nothing is ever held."""
+        return None
 
 
 _DEFAULT = PublishEverything()

@@ -82,14 +82,18 @@ class ReviewItem(db.Model):
     """A held submission or a flagged post, with everything a moderator needs to decide."""
 
     __tablename__ = "moderation_review_items"
-    __table_args__ = (sa.Index("ix_moderation_review_items_status_created", "status", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_moderation_review_items_status_created", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     thread_id: Mapped[int] = mapped_column(sa.ForeignKey("threads.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     source: Mapped[ReviewSource] = mapped_column(str_enum(ReviewSource))
-    status: Mapped[ReviewStatus] = mapped_column(str_enum(ReviewStatus), default=ReviewStatus.PENDING)
+    status: Mapped[ReviewStatus] = mapped_column(
+        str_enum(ReviewStatus), default=ReviewStatus.PENDING
+    )
     suggested_action: Mapped[str] = mapped_column(sa.String(20), default="hold")
     rules: Mapped[list] = mapped_column(sa.JSON, default=list)
     scores: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -116,7 +120,9 @@ class Flag(db.Model):
     """A member's report on a post; one per member per post, weighted by their accuracy."""
 
     __tablename__ = "moderation_flags"
-    __table_args__ = (sa.UniqueConstraint("post_id", "user_id", name="uq_moderation_flags_post_user"),)
+    __table_args__ = (
+        sa.UniqueConstraint("post_id", "user_id", name="uq_moderation_flags_post_user"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True)
@@ -163,8 +169,12 @@ class Appeal(db.Model):
         sa.ForeignKey("moderation_sanctions.id", ondelete="CASCADE"), unique=True, default=None
     )
     text: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[AppealStatus] = mapped_column(str_enum(AppealStatus), default=AppealStatus.PENDING)
-    original_moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
+    status: Mapped[AppealStatus] = mapped_column(
+        str_enum(AppealStatus), default=AppealStatus.PENDING
+    )
+    original_moderator_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id"), default=None
+    )
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     note: Mapped[str] = mapped_column(sa.Text, default="")

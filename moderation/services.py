@@ -12,11 +12,11 @@ from forum import permissions, rendering
 from forum import services as forum_services
 from forum.extensions import db
 from forum.models import Notification, NotificationKind, Post, PostStatus, Thread, User, utcnow
-from forum.screening import ScreenRequest, Screening, SubmissionKind
+from forum.screening import ModerationNote, Screening, ScreenRequest, SubmissionKind
 from forum.services import Conflict, NotFound, PermissionDenied, ValidationError
 from moderation import audit, engine
-from moderation.engine import trust
 from moderation.audit import AuditAction
+from moderation.engine import trust
 from moderation.models import (
     Appeal,
     AppealStatus,
@@ -164,9 +164,11 @@ class ModerationScreener:
             engine.Action.REJECT: AuditAction.AUTO_REJECT,
         }[verdict.action]
         rule = screening.rules[0] if screening.rules else None
+        # A redacted post's private data goes only to the private follow-up, never the log.
+        snapshot = post.body_source if verdict.action.published else original
         audit.record(action, actor=None, target_type="post", target_id=post.id,
                      subject_user_id=post.author_id, rule_code=rule,
-                     reason=verdict.explanation, text_snapshot=original,
+                     reason=verdict.explanation, text_snapshot=snapshot,
                      after={"status": post.status.value, "rules": list(screening.rules),
                             "scores": _rounded(verdict.scores)})
         if verdict.action in (engine.Action.HOLD, engine.Action.REJECT):
@@ -174,6 +176,21 @@ class ModerationScreener:
         if screening.private_followup:
             _open_private_followup(post, original, verdict.explanation)
         _notify(post.author_id, post, verdict.explanation)
+
+
+    def note(self, post: Post) -> ModerationNote | None:
+        """The latest review decision or automatic verdict behind a held or rejected post."""
+        if post.status not in (PostStatus.HELD, PostStatus.REJECTED):
+            return None
+        item = db.session.scalar(
+            select(ReviewItem).where(ReviewItem.post_id == post.id)
+            .order_by(ReviewItem.id.desc()).limit(1)
+        )
+        if item is None:
+            return None
+        if item.decision_rule and item.decision_message:
+            return ModerationNote((item.decision_rule,), item.decision_message)
+        return ModerationNote(tuple(item.rules), item.explanation)
 
 
 def _submission(request: ScreenRequest, now: datetime) -> engine.Submission:

@@ -519,7 +519,7 @@ def _routed(app) -> set[tuple[str, str]]:
     prefix = app.blueprints["api"].url_prefix
     routes = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("api."):
+        if rule.rule.startswith(prefix + "/"):  # every feature's API endpoints
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(prefix))
             routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     return routes

@@ -37,7 +37,8 @@ def test_screen_card_number_redacted_and_private_followup_opened(factory):
     assert conversation.customer_id == author.id
     message = db.session.scalar(select(PrivateMessage))
     assert "4111 1111 1111 1111" in message.body_source  # private channel only
-    assert _audit("auto_publish_redacted")[0].rule_code == "R4"
+    event = _audit("auto_publish_redacted")[0]
+    assert event.rule_code == "R4" and "4111" not in event.text_snapshot
     revisions = services.revisions(question)
     assert all("4111" not in r.body_source for r in revisions)
 
@@ -79,7 +80,8 @@ def test_screen_muted_author_is_refused_with_rule(factory):
 
 def test_flags_reaching_threshold_hide_post_pending_review(factory):
     thread = factory.thread()
-    post = factory.reply(thread, body="Perfectly normal reply about routers and cables.")
+    post = factory.reply(thread, body="Restarting the hub usually fixes that; if not, check the "
+                                      "cable into the wall socket.")
     for _ in range(3):
         moderation.flag_post(post, actor=factory.user(), reason="spam")
     assert post.status is PostStatus.HELD

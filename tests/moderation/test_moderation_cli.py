@@ -1,0 +1,64 @@
+"""flask moderation dry-run | evaluate | train."""
+import csv
+import json
+import shutil
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from moderation.models import AuditEvent, TrainingExample
+
+LINES = [
+    {"id": "crit", "title": "", "body": "Your billing is a joke and I'm switching providers.",
+     "author": {"trust_level": 1, "post_count": 5, "account_age_days": 30}},
+    {"id": "card", "title": "", "body": "Charged twice on 4111 1111 1111 1111, please help",
+     "author": {"trust_level": 1, "post_count": 5, "account_age_days": 30}},
+    {"id": "attack", "title": "", "body": "You are a pathetic idiot and everyone hates you.",
+     "author": {"trust_level": 1, "post_count": 5, "account_age_days": 30}},
+]
+
+
+def test_dry_run_prints_one_verdict_per_line_and_writes_nothing(app):
+    stdin = "\n".join(json.dumps(line) for line in LINES) + "\nnot json\n"
+    result = app.test_cli_runner().invoke(args=["moderation", "dry-run"], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    by_id = {o["id"]: o for o in out if o["id"]}
+    assert by_id["crit"]["action"] == "publish" and by_id["crit"]["rules"] == []
+    assert by_id["card"]["action"] == "publish" and "R4" in by_id["card"]["rules"]
+    assert "4111" not in by_id["card"]["body"]
+    assert by_id["attack"]["action"] in ("hold", "reject") and "R1" in by_id["attack"]["rules"]
+    assert any("error" in o for o in out)
+    assert db.session.scalar(select(AuditEvent)) is None
+
+
+def _tiny_data(root):
+    (root / "spam").mkdir(parents=True)
+    (root / "abuse").mkdir()
+    source = "moderation/data"
+    shutil.copy(f"{source}/spam/SMSSpamCollection.tsv", root / "spam")
+    with open(f"{source}/abuse/davidson_labeled_data.csv", newline="") as handle:
+        rows = list(csv.reader(handle))[:1500]
+    with open(root / "abuse" / "davidson_labeled_data.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return root
+
+
+def test_evaluate_prints_precision_recall_json(app, tmp_path):
+    data = _tiny_data(tmp_path / "data")
+    result = app.test_cli_runner().invoke(args=["moderation", "evaluate", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output[result.output.index("{"):])
+    spam = report["spam"]
+    assert 0.0 <= spam["not_published"]["precision"] <= 1.0
+    assert spam["not_published"]["recall"] > 0.5
+
+
+def test_train_uses_moderator_decisions_and_logs(app):
+    db.session.add(TrainingExample(text="limited offer buy followers cheap now", is_spam=True))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["moderation", "train"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output.strip().splitlines()[-1])
+    assert info["version"] >= 2 and info["extra_examples"] == 1
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "model_trained"))

@@ -56,7 +56,8 @@ def response_report(*, days: int = 30, target_minutes: int = 60,
     rows = db.session.execute(
         select(Thread.created_at, Thread.first_reply_at, Thread.first_staff_reply_at,
                Thread.accepted_post_id)
-        .where(Thread.status == PostStatus.PUBLISHED, Thread.created_at >= now - timedelta(days=days))
+        .where(Thread.status == PostStatus.PUBLISHED,
+               Thread.created_at >= now - timedelta(days=days))
     ).all()
     first = [m for m in (_minutes(r[0], r[1]) for r in rows) if m is not None]
     staff = [m for m in (_minutes(r[0], r[2]) for r in rows) if m is not None]

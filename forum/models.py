@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 
@@ -153,6 +153,11 @@ class Thread(db.Model):
     view_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Where the answer lives: a canonical thread (closed as duplicate) or a help article.
+    canonical_kind: Mapped[str | None] = mapped_column(sa.String(20), default=None)
+    canonical_url: Mapped[str | None] = mapped_column(sa.String(500), default=None)
+    canonical_title: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     first_reply_at: Mapped[datetime | None] = mapped_column(default=None)
     first_staff_reply_at: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -207,7 +212,9 @@ class PostRevision(db.Model):
     """Every version of a post (and, for a question, its title), oldest first."""
 
     __tablename__ = "post_revisions"
-    __table_args__ = (sa.UniqueConstraint("post_id", "number", name="uq_post_revisions_post_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("post_id", "number", name="uq_post_revisions_post_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))

@@ -42,8 +42,13 @@ def can_view_thread(user: User | None, thread: Thread) -> bool:
 
 
 def can_reply(user: User | None, thread: Thread) -> bool:
-    """Members reply to threads they can see that are published."""
-    return can_post(user) and thread.status is PostStatus.PUBLISHED
+    """Members reply to published threads that are not closed (e.g. as a duplicate)."""
+    return can_post(user) and thread.status is PostStatus.PUBLISHED and thread.closed_at is None
+
+
+def can_close(user: User | None) -> bool:
+    """Staff and moderators close a thread as a duplicate of a canonical answer."""
+    return is_staff(user)
 
 
 def can_edit(user: User | None, post: Post) -> bool:

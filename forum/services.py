@@ -812,3 +812,29 @@ class ImportReport:
     threads: int = 0
     replies: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+# -- canonical answers (used by the knowledge base) -------------------------------------------
+def close_as_duplicate(thread: Thread, *, actor: User, kind: str, url: str, title: str) -> Thread:
+    """Close a thread as a duplicate of a canonical thread or help article; its author is told
+    where the answer is and nobody can reply any more."""
+    _require(permissions.can_close(actor), "Only staff can close threads as duplicates.")
+    if thread.closed_at is not None:
+        raise Conflict("This thread is already closed.")
+    link_canonical(thread, kind=kind, url=url, title=title)
+    thread.closed_at = utcnow()
+    db.session.add(Notification(
+        user_id=thread.author_id, kind=NotificationKind.MODERATION, actor_id=actor.id,
+        thread_id=thread.id,
+        message=f"Your question “{thread.title}” was closed as a duplicate: the answer is in "
+                f"“{title}”.",
+    ))
+    _commit(thread)
+    return thread
+
+
+def link_canonical(thread: Thread, *, kind: str, url: str, title: str) -> None:
+    """Point a thread at where its answer lives (no commit: part of the caller's use case)."""
+    if kind not in ("thread", "article"):
+        raise ValidationError("A canonical answer is a thread or an article.", field="kind")
+    thread.canonical_kind, thread.canonical_url, thread.canonical_title = kind, url, title[:200]

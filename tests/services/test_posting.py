@@ -16,9 +16,10 @@ def test_create_thread_valid_input_publishes_question_with_revision(factory):
 
 
 def _question(thread):
+    from sqlalchemy import select
+
     from forum.extensions import db
     from forum.models import Post
-    from sqlalchemy import select
 
     return db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == 1))
 
@@ -47,9 +48,10 @@ def test_reply_mention_notifies_mentioned_user_once(factory):
 
 
 def _notifications(kind):
+    from sqlalchemy import select
+
     from forum.extensions import db
     from forum.models import Notification
-    from sqlalchemy import select
 
     return list(db.session.scalars(select(Notification).where(Notification.kind == kind)))
 
@@ -109,3 +111,25 @@ def test_delete_post_by_author_is_soft(factory):
     assert post.status is PostStatus.DELETED
     assert thread.reply_count == 0
     assert post.body_source  # kept for moderators and history
+
+
+def test_close_as_duplicate_blocks_replies_and_tells_author(factory, client):
+    asker = factory.user()
+    thread = factory.thread(asker, title="How do I change my wifi password?")
+    canonical = factory.thread(title="Changing the wifi password on the hub")
+    staff = factory.user(role=Role.STAFF)
+    services.close_as_duplicate(thread, actor=staff, kind="thread",
+                                url=f"/t/{canonical.id}", title=canonical.title)
+    assert thread.closed_at is not None
+    with pytest.raises(services.PermissionDenied):
+        services.reply(thread, author=factory.user(), body="me too")
+    assert unread_count(asker) == 1
+    page = client.get(f"/t/{thread.id}").get_data(as_text=True)
+    assert "Closed as a duplicate" in page and f'href="/t/{canonical.id}"' in page
+
+
+def test_close_as_duplicate_by_customer_is_denied(factory):
+    thread = factory.thread()
+    with pytest.raises(services.PermissionDenied):
+        services.close_as_duplicate(thread, actor=factory.user(), kind="thread", url="/t/1",
+                                    title="x")

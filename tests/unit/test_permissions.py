@@ -14,8 +14,9 @@ def person(uid: int, role: Role = Role.CUSTOMER, placeholder: bool = False):
 ANON = SimpleNamespace(id=None, is_authenticated=False)
 
 
-def thread(author_id=1, status=PostStatus.PUBLISHED):
-    return SimpleNamespace(id=10, author_id=author_id, status=status)
+def thread(author_id=1, status=PostStatus.PUBLISHED, closed=False):
+    return SimpleNamespace(id=10, author_id=author_id, status=status,
+                           closed_at="2026-01-01" if closed else None)
 
 
 def post(author_id=1, number=2, status=PostStatus.PUBLISHED, thread_id=10):
@@ -78,3 +79,9 @@ def test_vote_not_on_own_post_and_not_by_placeholders():
     assert permissions.can_vote(person(2), post(author_id=1))
     assert not permissions.can_vote(person(1), post(author_id=1))
     assert not permissions.can_vote(person(2, placeholder=True), post(author_id=1))
+
+
+def test_closed_thread_takes_no_replies_and_staff_close():
+    assert not permissions.can_reply(person(1), thread(closed=True))
+    assert permissions.can_close(person(1, Role.STAFF))
+    assert not permissions.can_close(person(1))

@@ -96,12 +96,14 @@ class ThreadView:
 
 
 def _visible(viewer: User | None):
-    """Posts a viewer may see: live and deleted ones, their own held ones, all for moderators."""
+    """Posts a viewer may see: live and deleted ones, their own held or rejected ones (to fix
+    and resubmit), and held ones for moderators."""
     shown = Post.status.in_([PostStatus.PUBLISHED, PostStatus.DELETED])
     if permissions.can_moderate(viewer):
         return shown | (Post.status == PostStatus.HELD)
     if viewer is not None and getattr(viewer, "is_authenticated", False):
-        return shown | ((Post.status == PostStatus.HELD) & (Post.author_id == viewer.id))
+        hidden = Post.status.in_([PostStatus.HELD, PostStatus.REJECTED])
+        return shown | (hidden & (Post.author_id == viewer.id))
     return shown
 
 

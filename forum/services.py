@@ -73,6 +73,13 @@ class PermissionDenied(ServiceError):
     status = 403
 
 
+class PostingRefused(PermissionDenied):
+    """Moderation refuses any posting right now (a mute, suspension or ban); the message
+    names the rule, and the form keeps the text."""
+
+    code = "posting_refused"
+
+
 class NotFound(ServiceError):
     """The thing asked for does not exist (or is not visible)."""
 
@@ -534,7 +541,7 @@ def _screen(request: ScreenRequest) -> Screening:
     """Ask moderation; a refusal (muted, suspended) stores nothing and says why."""
     verdict = screening.screener().screen(request)
     if verdict.refuse:
-        raise PermissionDenied(verdict.explanation or "You cannot post right now.")
+        raise PostingRefused(verdict.explanation or "You cannot post right now.")
     return verdict
 
 

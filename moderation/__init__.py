@@ -11,3 +11,17 @@ def init_app(app) -> None:
         app.config["MODERATION_MODEL_DIR"], app.config.get("MODERATION_COLD_START_DIR")
     )
     app.extensions["parley.screener"] = ModerationScreener()
+
+    from moderation import views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.public)
+
+    from forum import api as forum_api
+    from moderation import api
+
+    forum_api.extend(app, api.bp, api.contribute_openapi)
+
+    from moderation import cli
+
+    app.cli.add_command(cli.group)

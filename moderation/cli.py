@@ -10,7 +10,6 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from forum.extensions import db
-
 from moderation.engine import dryrun
 from moderation.engine import evaluate as evaluation
 from moderation.runtime import current_config, current_rules, runtime

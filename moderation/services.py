@@ -305,7 +305,10 @@ def flag_post(post: Post, *, actor: User, reason: FlagReason, text: str = "") ->
         raise Conflict("This post is not public.")
     if db.session.scalar(select(Flag.id).where(Flag.post_id == post.id, Flag.user_id == actor.id)):
         raise Conflict("You have already flagged this post.")
-    reason = FlagReason(reason)
+    try:
+        reason = FlagReason(reason)
+    except ValueError as exc:
+        raise ValidationError("Choose a reason for the flag.", field="reason") from exc
     if reason is FlagReason.OTHER and not text.strip():
         raise ValidationError("Please say what is wrong.", field="text")
     flag = Flag(post_id=post.id, user_id=actor.id, reason=reason, text=text.strip()[:1000],
@@ -534,10 +537,9 @@ def _apply_standing(user: User, kind: SanctionKind, ends: datetime | None) -> No
 def lift_sanction(row: Sanction, *, actor: User, reason: str) -> Sanction:
     """End a sanction early."""
     _require(permissions.can_moderate(actor))
-    row.lifted_at = utcnow()
-    member = standing(row.user)
-    if row.kind is SanctionKind.BAN:
-        member.banned = False
+    _clear_sanction(row)
+    _notify(row.user_id, None, f"Moderators lifted your {row.kind.value} ({row.rule_code}).",
+            actor)
     audit.record(AuditAction.LIFT_SANCTION, actor=actor, target_type="sanction",
                  target_id=row.id, subject_user_id=row.user_id, rule_code=row.rule_code,
                  reason=reason or "Lifted.")
@@ -625,17 +627,39 @@ def decide_appeal(row: Appeal, *, actor: User, overturn: bool, note: str) -> App
 
 
 def _overturn(row: Appeal, actor: User) -> list[Thread]:
+    """Undo the decision and what it taught: the violation, the flag outcomes, the label."""
     if row.sanction is not None:
-        row.sanction.lifted_at = utcnow()
-        if row.sanction.kind is SanctionKind.BAN:
-            standing(row.sanction.user).banned = False
+        _clear_sanction(row.sanction)
         return []
     item = row.review_item
     item.status, item.decision = ReviewStatus.APPROVED, "overturned_on_appeal"
     forum_services.set_visibility(item.post, PostStatus.PUBLISHED)
+    if item.decision_rule and item.decided_by_id is not None:
+        member = standing(item.author)
+        member.violations = max(0, member.violations - 1)
+    for flag in db.session.scalars(select(Flag).where(Flag.post_id == item.post_id,
+                                                      Flag.outcome == FlagOutcome.UPHELD)):
+        flag.outcome = FlagOutcome.DISMISSED
+        flagger = standing(flag.user)
+        flagger.flags_upheld = max(0, flagger.flags_upheld - 1)
+        flagger.flags_dismissed += 1
+    for example in db.session.scalars(
+            select(TrainingExample).where(TrainingExample.review_item_id == item.id)):
+        db.session.delete(example)
     db.session.add(TrainingExample(text=item.text_snapshot, is_spam=False,
                                    review_item_id=item.id))
     return [item.post.thread]
+
+
+def _clear_sanction(row: Sanction) -> None:
+    row.lifted_at = utcnow()
+    member = standing(row.user)
+    if row.kind is SanctionKind.BAN:
+        member.banned = False
+    elif row.kind is SanctionKind.MUTE:
+        member.muted_until = None
+    elif row.kind is SanctionKind.SUSPENSION:
+        member.suspended_until = None
 
 
 # -- rules and lists ---------------------------------------------------------------------------

@@ -231,7 +231,9 @@ _THREATS = _patterns(
     (" ".join(_VIOLENT_WORDS),
      rf"\b{_INTENT} (?:come (?:over|round|around|down) (?:there )?and |personally "
      rf"|find you and )?{_VIOLENCE} {_PERSON_OBJ}\b"),
-    ("where", r"\bi know where (?:you|he|she|they) (?:live|lives|work|works|sleep|sleeps)\b"),
+    ("where", r"\bi (?:know|will find|will track down|will find out|am going to find"
+              r"|am gonna find|am going to find out) where (?:you|he|she|they)"
+              r" (?:live|lives|work|works|sleep|sleeps)\b"),
     ("back", r"\b(?:better )?watch your back\b"),
     ("dead die", r"\byou are (?:so |already )?(?:dead|a dead man|gonna die|going to die)\b"
                  r"(?! (?:wrong|right|on|serious|set))"),

@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from conftest import login
+from tests.conftest import login
 from sqlalchemy import func, select
 
 from forum import services

@@ -1,0 +1,226 @@
+"""Group questions that ask the same thing; questions that repeat nothing stay in no cluster.
+
+Pipeline: vectors (TF-IDF, or embeddings when given) -> k nearest neighbours -> edge weights
+blended with shared-neighbour similarity -> average linkage on that sparse graph -> clusters
+of at least min_size questions, each with its most central question's title, cleaned.
+
+Anchors are questions whose group is already known (for example threads answered by the
+same article, or closed as duplicates of one canonical thread). A free question joins an
+anchor group when the similarity-weighted vote of its nearest anchors clearly favours it;
+the questions left over are clustered among themselves.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from knowledgebase.similarity.lexical import LexicalVectorizer
+from knowledgebase.similarity.linkage import average_linkage, shared_neighbour_weights
+from knowledgebase.similarity.neighbours import NeighbourConfig, knn_graph, nearest
+from knowledgebase.similarity.semantic import embed_questions, normalise_rows
+from knowledgebase.similarity.types import Cluster, Embedder, Question, as_questions
+
+
+@dataclass(frozen=True)
+class LinkageParams:
+    """Per vector kind: merge threshold, edge floor, the stricter bar for a lone pair, and
+    how close a free question must be to some anchor of the group it is voted into."""
+
+    threshold: float
+    min_similarity: float
+    pair_similarity: float
+    anchor_similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Clustering knobs; defaults chosen on BANKING77 train and CLINC val, never on test."""
+
+    k: int = 20
+    second_order: float = 0.5
+    lexical: LinkageParams = LinkageParams(threshold=0.55, min_similarity=0.0,
+                                           pair_similarity=0.80, anchor_similarity=0.35)
+    semantic: LinkageParams = LinkageParams(threshold=0.22, min_similarity=0.62,
+                                            pair_similarity=0.85, anchor_similarity=0.55)
+    min_size: int = 2
+    anchor_k: int = 10
+    anchor_share: float = 0.5
+    neighbours: NeighbourConfig = field(default_factory=NeighbourConfig)
+
+    def params(self, semantic: bool) -> LinkageParams:
+        """The linkage parameters for the vector kind in use."""
+        return self.semantic if semantic else self.lexical
+
+
+def cluster_questions(questions: Sequence, *, embeddings: np.ndarray | None = None,
+                      embedder: Embedder | None = None,
+                      anchors: Mapping[Hashable, Hashable] | None = None,
+                      config: ClusterConfig | None = None,
+                      vectorizer: LexicalVectorizer | None = None) -> list[Cluster]:
+    """Clusters of repeated questions, biggest first; embeddings (row per question) win.
+
+    embeddings may also be a sparse matrix of stored TF-IDF rows (see
+    SuggestionIndex.lexical_rows), which skips vectorising. anchors maps a question id to a
+    known group key (an article, a canonical thread); ids not among the questions are ignored.
+    """
+    config = config or ClusterConfig()
+    items = as_questions(questions)
+    if len(items) < config.min_size:
+        return []
+    vectors, semantic = question_vectors(items, embeddings=embeddings, embedder=embedder,
+                                         vectorizer=vectorizer)
+    groups = _anchor_rows(items, anchors or {})
+    free = np.array([i for i in range(len(items)) if i not in groups], dtype=np.int64)
+    labelled = _attach(vectors, groups, free, config, config.params(semantic))
+    found = _anchor_clusters(labelled)
+    left = np.array([i for i in free.tolist() if i not in labelled], dtype=np.int64)
+    found += [(rows, None) for rows in cluster_rows(vectors, left, config, semantic)]
+    clusters = [_describe(items, vectors, rows, key) for rows, key in found
+                if len(rows) >= config.min_size]
+    return sorted(clusters, key=lambda c: (-c.size, -c.cohesion, str(c.central_id)))
+
+
+def question_vectors(items: Sequence[Question], *, embeddings=None, embedder=None,
+                     vectorizer: LexicalVectorizer | None = None):
+    """Row vectors for the questions and whether they are semantic (embeddings)."""
+    if embeddings is not None and sp.issparse(embeddings):  # stored TF-IDF rows, reused
+        if embeddings.shape[0] != len(items):
+            raise ValueError("vectors must have one row per question")
+        return normalize(sp.csr_matrix(embeddings, dtype=np.float32)), False
+    if embeddings is not None:
+        matrix = np.asarray(embeddings, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape[0] != len(items):
+            raise ValueError("embeddings must have one row per question")
+        return normalise_rows(matrix), True
+    if embedder is not None:
+        return embed_questions(embedder, items), True
+    if vectorizer is None or not vectorizer.fitted:
+        vectorizer = (vectorizer or LexicalVectorizer()).fit(items)
+    return vectorizer.transform(items), False
+
+
+def cluster_rows(vectors, rows: np.ndarray, config: ClusterConfig,
+                 semantic: bool) -> list[np.ndarray]:
+    """Unsupervised clusters (as arrays of row numbers) among the given rows."""
+    if len(rows) < config.min_size:
+        return []
+    params = config.params(semantic)
+    sub = vectors[rows]
+    k = min(config.k, max(5, len(rows) // 5))  # shared neighbours mean little when k ~ n
+    idx, sims = nearest(sub, k, config=config.neighbours)
+    sims = np.where(sims >= params.min_similarity, sims, 0)
+    graph = shared_neighbour_weights(knn_graph(idx, sims, len(rows)), config.second_order)
+    labels = average_linkage(graph, params.threshold)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    groups = [g for g in np.split(order, bounds) if len(g) >= max(config.min_size, 2)]
+    return [rows[g] for g in groups if len(g) > 2 or _close_pair(sub, g, params)]
+
+
+def _close_pair(vectors, pair: np.ndarray, params: LinkageParams) -> bool:
+    """A cluster of two must be a near-duplicate: lone pairs are where noise hides."""
+    a, b = vectors[int(pair[0])], vectors[int(pair[1])]
+    product = a @ b.T
+    value = product.toarray() if sp.issparse(product) else np.asarray(product)
+    return float(np.ravel(value)[0]) >= params.pair_similarity
+
+
+def _anchor_rows(items: Sequence[Question], anchors: Mapping) -> dict[int, Hashable]:
+    return {i: anchors[q.id] for i, q in enumerate(items) if q.id in anchors}
+
+
+def _attach(vectors, groups: dict[int, Hashable], free: np.ndarray,
+            config: ClusterConfig, params: LinkageParams) -> dict[int, Hashable]:
+    """Known group per row: the anchors themselves plus free rows their neighbours vote in."""
+    labelled = dict(groups)
+    if not groups or len(free) == 0:
+        return labelled
+    anchor_rows = np.fromiter(groups, dtype=np.int64)
+    keys = list(dict.fromkeys(groups.values()))
+    code_of = {key: c for c, key in enumerate(keys)}
+    codes = np.array([code_of[groups[r]] for r in anchor_rows.tolist()], dtype=np.int64)
+    idx, sims = nearest(vectors[anchor_rows], config.anchor_k, queries=vectors[free],
+                        config=config.neighbours)
+    valid = (idx >= 0) & (sims > 0)
+    rows = np.repeat(np.arange(len(free)), idx.shape[1])[valid.ravel()]
+    votes = sp.csr_matrix((sims[valid], (rows, codes[idx[valid]])),
+                          shape=(len(free), len(keys))).toarray()
+    total = votes.sum(axis=1)
+    best = votes.argmax(axis=1)
+    share = votes.max(axis=1) / np.maximum(total, 1e-12)
+    winner_sim = np.where(codes[np.maximum(idx, 0)] == best[:, None], sims, -np.inf).max(1)
+    chosen = (total > 0) & (share >= config.anchor_share)
+    chosen &= winner_sim >= params.anchor_similarity  # one group alone must still be close
+    for i in np.flatnonzero(chosen).tolist():
+        labelled[int(free[i])] = keys[best[i]]
+    return labelled
+
+
+def _anchor_clusters(labelled: dict[int, Hashable]) -> list[tuple[np.ndarray, Hashable]]:
+    by_key: dict[Hashable, list[int]] = {}
+    for row, key in labelled.items():
+        by_key.setdefault(key, []).append(row)
+    return [(np.array(sorted(rows), dtype=np.int64), key) for key, rows in by_key.items()]
+
+
+def _describe(items, vectors, rows: np.ndarray, key) -> Cluster:
+    """Members ordered by closeness to the cluster centre; the centre's title, cleaned."""
+    centrality = _centrality(vectors[rows])
+    order = np.argsort(-centrality, kind="stable")
+    members = [items[int(rows[i])] for i in order]
+    central = _title_choice(members, centrality[order])
+    return Cluster(ids=tuple(q.id for q in members), suggested_title=clean_title(central.title),
+                   central_id=central.id, cohesion=float(np.mean(centrality)),
+                   anchor_group=key)
+
+
+def _centrality(block) -> np.ndarray:
+    """Cosine of each member to the members' mean direction."""
+    centre = np.asarray(block.mean(axis=0)).ravel()
+    norm = np.linalg.norm(centre)
+    if norm == 0:
+        return np.zeros(block.shape[0])
+    scores = block @ (centre / norm)
+    return np.asarray(scores, dtype=np.float64).ravel()
+
+
+def _title_choice(members: list[Question], centrality: np.ndarray) -> Question:
+    """The most central question whose title reads like a question (3 to 20 words)."""
+    for q, _score in zip(members, centrality, strict=True):
+        if 3 <= len(q.title.split()) <= 20:
+            return q
+    return members[0]
+
+
+_SPACES = re.compile(r"\s+")
+_TRAILING = re.compile(r"[\s?!.,;:]+$")
+_LONE_I = re.compile(r"\bi\b(?=$|[\s'’,.?!])")
+
+
+def clean_title(title: str, max_chars: int = 120) -> str:
+    """A tidy display title: single spaces, capitalised, one question mark when it asks."""
+    text = _SPACES.sub(" ", title).strip().strip("\"'")
+    if not text:
+        return ""
+    asks = text.endswith("?") or ("?" not in text and _looks_like_question(text))
+    text = _TRAILING.sub("", text)
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0] + "…"
+    if not text[1:2].isupper():  # leave brand spellings such as "iPhone" alone
+        text = text[:1].upper() + text[1:]
+    text = _LONE_I.sub("I", text)
+    return text + "?" if asks and not text.endswith("…") else text
+
+
+_QUESTION_WORDS = {"how", "what", "why", "when", "where", "who", "which", "can", "could",
+                   "do", "does", "did", "is", "are", "was", "will", "would", "should", "may"}
+
+
+def _looks_like_question(text: str) -> bool:
+    first = text.split(" ", 1)[0].lower()
+    return first in _QUESTION_WORDS

@@ -93,6 +93,9 @@ def _register_features(app: Flask) -> None:
     import moderation
 
     moderation.init_app(app)
+    import knowledgebase
+
+    knowledgebase.init_app(app)
 
     @app.context_processor
     def header_context():

@@ -24,7 +24,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest, default_exceptions
 
-from forum import forms, permissions, queries, rendering, search, services
+from forum import forms, permissions, queries, rendering, search, services, signals
 from forum.extensions import db, limiter
 from forum.models import PostStatus, utcnow
 from forum.queries import ThreadFilter
@@ -34,7 +34,7 @@ bp = Blueprint("forum", __name__)
 
 MAX_PAGE = 10_000
 MAX_SEARCH_PAGE = 100
-FORM_ERRORS = (services.ValidationError, services.Conflict)
+FORM_ERRORS = (services.ValidationError, services.Conflict, services.PostingRefused)
 VISIBLE = (PostStatus.PUBLISHED, PostStatus.DELETED)
 
 
@@ -461,11 +461,13 @@ def search_page():
     solved = {"yes": True, "no": False}.get(request.args.get("solved", ""))
     result = None
     if any(ch.isalnum() for ch in text):
-        result = search.run(db.session, SearchQuery(
+        query = SearchQuery(
             text=text, page=page_arg(MAX_SEARCH_PAGE),
             per_page=current_app.config["SEARCH_PER_PAGE"], category_id=category_id,
             solved=solved, doc_types=("thread",),
-        ))
+        )
+        result = search.run(db.session, query)
+        signals.search_ran.send(current_app._get_current_object(), query=query, result=result)
     truncated = len(" ".join(raw.split())) > search.MAX_QUERY_CHARS
     return render_template(
         "forum/search.html", q=text, truncated=truncated, result=result,

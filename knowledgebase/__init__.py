@@ -1,1 +1,33 @@
-"""Knowledge base: repeated questions become help articles (built in a later issue)."""
+"""Knowledge base: repeated questions become searchable help articles."""
+from __future__ import annotations
+
+import os
+
+DEFAULTS = {
+    "KB_SEMANTIC": os.environ.get("KB_SEMANTIC", "") == "1",  # needs the [semantic] extra
+    "KB_TORCH_THREADS": int(os.environ.get("KB_TORCH_THREADS", "1")),  # per worker process
+    "KB_SUGGEST_MIN_SCORE": 0.3,  # below this a suggestion is noise (lexical and semantic)
+    "KB_INDEX_MAX_AGE": 3600,  # seconds before a worker refits its thread index
+    "KB_NOT_HELPFUL_REVIEW": 3,  # 'not helpful' answers since review that flag an article
+    "KB_DEFLECTION_SETTLE_MINUTES": 60,  # an ask-form view may still post within this time
+    "KB_SEARCH_GAP_DAYS": 90,  # failed searches counted towards cluster demand
+    "KB_CLUSTER_DAYS": None,  # the dashboard's recompute: questions of the last N days, or all
+    "KB_SEARCH_ARTICLES": 3,  # help articles shown above the threads on the search page
+}
+
+
+def init_app(app) -> None:
+    """Register the knowledge base: tables, search documents, pages, API, CLI, listeners."""
+    from forum import api as forum_api
+    from forum import signals
+    from knowledgebase import api, cli, models, receivers, searchdocs, views  # noqa: F401
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    searchdocs.register()
+    app.register_blueprint(views.bp)
+    forum_api.extend(app, api.bp, api.contribute_openapi)
+    cli.register(app)
+    signals.search_ran.connect(receivers.on_search_ran)
+    for name, function in receivers.TEMPLATE_GLOBALS.items():
+        app.add_template_global(function, name)

@@ -1,0 +1,330 @@
+"""Suggestions while asking and "Related" beside a thread, from knowledgebase.similarity.
+
+Each worker keeps two in-memory SuggestionIndex objects: published threads (large, kept up to
+date incrementally: new threads are added as their ids pass the watermark) and published
+articles (small, rebuilt whenever an article or a thread link changes). The thread index is
+saved in the instance folder after a build, so other workers and restarts load it instead of
+fitting it again, and reload it when a newer file appears. Every hit is checked against the
+database before it is shown, so hidden or deleted threads never leak.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import Post, PostStatus, Thread
+from knowledgebase import embeddings
+from knowledgebase.models import Article, ArticleStatus, ArticleThread
+from knowledgebase.similarity import Match, Question, SuggestionIndex, embed_query
+
+EXTENSION = "parley.kb.suggestions"
+BODY_CHARS = 1000
+MAX_ARTICLES = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One thing to read before asking: a help article or a community thread."""
+
+    type: str
+    id: int
+    title: str
+    url: str
+    score: float
+    solved: bool = False
+
+    def as_json(self) -> dict:
+        """The API's shape."""
+        return {"type": self.type, "id": self.id, "title": self.title, "url": self.url,
+                "score": round(self.score, 4), "solved": self.solved}
+
+
+def engine() -> SuggestionEngine:
+    """This worker's engine for the running app."""
+    app = current_app._get_current_object()
+    found = app.extensions.get(EXTENSION)
+    if found is None:
+        found = app.extensions.setdefault(EXTENSION, SuggestionEngine(
+            Path(app.instance_path) / "kb" / "threads.index",
+            max_age=float(app.config["KB_INDEX_MAX_AGE"]),
+        ))
+    return found
+
+
+def suggest(title: str, *, limit: int = 5, external: bool = False) -> list[Suggestion]:
+    """Up to `limit` suggestions for a question title: matching articles first, then threads."""
+    title = " ".join((title or "").split())[:200]
+    if not any(ch.isalnum() for ch in title) or limit <= 0:
+        return []
+    return engine().suggest(title, limit=limit, external=external)
+
+
+def related_to_thread(thread: Thread, *, limit: int = 5) -> list[Suggestion]:
+    """Articles answering a thread's question, then threads asking the same thing."""
+    return engine().related_to_thread(thread, limit=limit)
+
+
+def related_articles(article: Article, *, limit: int = 4) -> list[Suggestion]:
+    """Other published articles on the same subject."""
+    return engine().related_articles(article, limit=limit)
+
+
+def warm(*, rebuild: bool = False) -> int:
+    """Load the indexes now, or fit them afresh (rebuild) and save them for every worker;
+    returns how many threads they hold."""
+    found = engine()
+    with found._lock:
+        if rebuild:
+            found._build(db.session.scalar(select(func.max(Thread.id))) or 0)
+        found._refresh()
+        return len(found._threads)
+
+
+def reset() -> None:
+    """Forget the indexes (tests; after a bulk import): the next use rebuilds or reloads."""
+    current_app.extensions.pop(EXTENSION, None)
+
+
+class SuggestionEngine:
+    """Both indexes, their freshness, and the merge of article and thread hits."""
+
+    def __init__(self, path: Path, *, max_age: float = 3600.0):
+        self.path = path
+        self.max_age = max_age
+        self._lock = threading.RLock()
+        self._threads: SuggestionIndex | None = None
+        self._watermark = 0
+        self._built_at = 0.0
+        self._loaded_mtime = 0.0
+        self._articles: SuggestionIndex | None = None
+        self._article_stamp: tuple | None = None
+        self._article_of_thread: dict[int, list[int]] = {}
+
+    # -- public ----------------------------------------------------------------------------
+    def suggest(self, title: str, *, limit: int, external: bool) -> list[Suggestion]:
+        """Articles (direct matches, or answering a matching thread) first, then threads."""
+        with self._lock:
+            self._refresh()
+            vector = self._query_vector(title)
+            threads = self._threads.query(title, k=limit * 3, min_score=_min_score(),
+                                          query_embedding=vector)
+            articles = self._articles.query(title, k=MAX_ARTICLES, min_score=_min_score(),
+                                            query_embedding=vector)
+            articles = self._with_linked(articles, threads)
+        return _hydrate(articles[:MAX_ARTICLES], threads, limit, external)
+
+    def related_to_thread(self, thread: Thread, *, limit: int) -> list[Suggestion]:
+        """The thread's own article first, then similar articles and threads."""
+        with self._lock:
+            self._refresh()
+            needed = len(self._articles) or thread.id not in self._threads
+            vector = self._query_vector(thread.title) if needed else None  # embed once, if at all
+            threads = self._threads.similar_to(thread.id, k=limit + 2, min_score=_min_score())
+            if thread.id not in self._threads:
+                threads = self._threads.query(thread.title, k=limit + 2, exclude=[thread.id],
+                                              min_score=_min_score(), query_embedding=vector)
+            own = [Match(a, 1.0) for a in self._article_of_thread.get(thread.id, [])]
+            articles = self._articles.query(thread.title, k=2, min_score=_min_score(),
+                                            query_embedding=vector)
+            articles = self._with_linked(own + articles, threads)
+        threads = [m for m in threads if m.id != thread.id]
+        return _hydrate(articles[:MAX_ARTICLES], threads, limit, external=False)
+
+    def related_articles(self, article: Article, *, limit: int) -> list[Suggestion]:
+        """Articles similar to this one."""
+        with self._lock:
+            self._refresh()
+            matches = self._articles.similar_to(article.id, k=limit, min_score=_min_score())
+        return _hydrate(matches, [], limit, external=False)
+
+    # -- freshness -------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        max_id = db.session.scalar(select(func.max(Thread.id))) or 0
+        self._refresh_threads(max_id)
+        stamp = _article_stamp()
+        if self._articles is None or stamp != self._article_stamp:
+            self._build_articles(stamp)
+
+    def _refresh_threads(self, max_id: int) -> None:
+        """Load a newer saved index, else rebuild when too old, else add the new threads."""
+        mtime = _mtime(self.path)
+        if mtime > self._loaded_mtime and self._load(mtime, max_id):
+            return
+        too_old = time.monotonic() - self._built_at > self.max_age
+        if self._threads is None or too_old or self._threads.needs_refit:
+            self._build(max_id)
+        elif max_id > self._watermark:
+            self._add_threads(max_id)
+
+    def _load(self, mtime: float, max_id: int) -> bool:
+        self._loaded_mtime = mtime  # tried once per file, whether or not it fits
+        loaded = _load(self.path, embeddings.embedder())
+        if loaded is None:
+            return False
+        self._threads, self._watermark = loaded
+        self._built_at = time.monotonic()
+        if max_id > self._watermark:
+            self._add_threads(max_id)
+        return True
+
+    def _build(self, max_id: int) -> None:
+        model = embeddings.embedder()
+        questions = _thread_questions(0, max_id)
+        vectors = embeddings.vectors("thread", questions, model) if model else None
+        self._threads = SuggestionIndex.build(questions, embeddings=vectors)
+        self._watermark, self._built_at = max_id, time.monotonic()
+        self._loaded_mtime = _save(self.path, self._threads, max_id)
+
+    def _add_threads(self, max_id: int) -> None:
+        questions = _thread_questions(self._watermark, max_id)
+        if questions:
+            model = embeddings.embedder()
+            vectors = embeddings.vectors("thread", questions, model) if model else None
+            self._threads.add(questions, embeddings=vectors)
+        self._watermark = max_id
+
+    def _build_articles(self, stamp: tuple) -> None:
+        rows = db.session.execute(
+            select(Article.id, Article.title, Article.summary)
+            .where(Article.status == ArticleStatus.PUBLISHED).order_by(Article.id)
+        ).all()
+        questions = [Question(r.id, r.title, r.summary or "") for r in rows]
+        model = embeddings.embedder()
+        vectors = embeddings.vectors("article", questions, model) if model else None
+        self._articles = SuggestionIndex.build(questions, embeddings=vectors)
+        self._article_stamp = stamp
+        self._article_of_thread = {}
+        links = db.session.execute(
+            select(ArticleThread.thread_id, ArticleThread.article_id)
+            .join(Article, Article.id == ArticleThread.article_id)
+            .where(Article.status == ArticleStatus.PUBLISHED)
+        )
+        for thread_id, article_id in links:
+            self._article_of_thread.setdefault(thread_id, []).append(article_id)
+
+    # -- scoring ---------------------------------------------------------------------------
+    def _query_vector(self, title: str):
+        model = embeddings.embedder()
+        return embed_query(model, title) if model is not None and self._threads.semantic \
+            else None
+
+    def _with_linked(self, articles: list[Match], threads: list[Match]) -> list[Match]:
+        """Articles scored by their own match or by the best matching thread they answer."""
+        best: dict[int, float] = {}
+        for match in articles:
+            best[match.id] = max(best.get(match.id, 0.0), match.score)
+        for match in threads:
+            for article_id in self._article_of_thread.get(match.id, []):
+                best[article_id] = max(best.get(article_id, 0.0), match.score)
+        return [Match(a, s) for a, s in sorted(best.items(), key=lambda kv: -kv[1])]
+
+
+def _min_score() -> float:
+    return float(current_app.config["KB_SUGGEST_MIN_SCORE"])
+
+
+def _article_stamp() -> tuple:
+    """Changes whenever a published article or an article-thread link changes."""
+    row = db.session.execute(select(
+        select(func.count(Article.id)).where(Article.status == ArticleStatus.PUBLISHED)
+        .scalar_subquery(),
+        select(func.max(Article.updated_at)).scalar_subquery(),
+        select(func.max(ArticleThread.id)).scalar_subquery(),
+        select(func.count(ArticleThread.id)).scalar_subquery(),
+    )).one()
+    return tuple(row)
+
+
+def _thread_questions(after_id: int, up_to_id: int) -> list[Question]:
+    """Published threads in an id range as (id, title, start of the question)."""
+    rows = db.session.execute(
+        select(Thread.id, Thread.title, func.substr(Post.body_source, 1, BODY_CHARS))
+        .join(Post, (Post.thread_id == Thread.id) & (Post.number == 1))
+        .where(Thread.id > after_id, Thread.id <= up_to_id,
+               Thread.status == PostStatus.PUBLISHED)
+        .order_by(Thread.id)
+    )
+    return [Question(tid, title, body or "") for tid, title, body in rows]
+
+
+def _hydrate(articles: list[Match], threads: list[Match], limit: int,
+             external: bool) -> list[Suggestion]:
+    """Current titles and URLs from the database; anything no longer public is dropped."""
+    found_articles = _articles_by_id([m.id for m in articles])
+    out = [
+        Suggestion("article", m.id, found_articles[m.id].title,
+                   url_for("knowledgebase.article", slug=found_articles[m.id].slug,
+                           _external=external), m.score, True)
+        for m in articles if m.id in found_articles
+    ][:limit]
+    found_threads = _threads_by_id([m.id for m in threads])
+    for match in threads:
+        thread = found_threads.get(match.id)
+        if thread is None or len(out) >= limit:
+            continue
+        out.append(Suggestion("thread", thread.id, thread.title,
+                              url_for("forum.thread", thread_id=thread.id, _external=external),
+                              match.score, thread.solved))
+    return out
+
+
+def _articles_by_id(ids: list[int]) -> dict[int, Article]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Article).where(Article.id.in_(ids), Article.status == ArticleStatus.PUBLISHED)
+    )
+    return {a.id: a for a in rows}
+
+
+def _threads_by_id(ids: list[int]) -> dict[int, Thread]:
+    """Public threads, leaving out those closed as duplicates (their canonical answer shows)."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Thread).where(Thread.id.in_(ids), Thread.status == PostStatus.PUBLISHED,
+                             Thread.closed_at.is_(None))
+    )
+    return {t.id: t for t in rows}
+
+
+# -- the saved thread index ----------------------------------------------------------------
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _save(path: Path, index: SuggestionIndex, watermark: int) -> float:
+    """Write atomically (temp file, then rename) so a reading worker never sees half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        index.save(temp)
+        (temp.parent / f"{temp.name}.mark").write_text(str(watermark))
+        os.replace(temp.parent / f"{temp.name}.mark", path.with_name(path.name + ".mark"))
+        os.replace(temp, path)
+    except OSError:
+        current_app.logger.exception("could not save the suggestion index")
+        return 0.0
+    return _mtime(path)
+
+
+def _load(path: Path, model) -> tuple[SuggestionIndex, int] | None:
+    """The saved index and its watermark, or None when unreadable or of the wrong kind."""
+    try:
+        watermark = int(path.with_name(path.name + ".mark").read_text())
+        index = SuggestionIndex.load(path)
+    except (OSError, ValueError, EOFError, ImportError, AttributeError):
+        return None
+    if index.semantic != (model is not None):
+        return None
+    return index, watermark

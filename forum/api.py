@@ -180,8 +180,11 @@ def _thread_url(thread_id: int) -> str:
 
 
 def _doc_url(doc_type: str, doc_id: int) -> str | None:
-    """Where a search result lives; later document types add their own."""
-    return _thread_url(doc_id) if doc_type == "thread" else None
+    """Where a search result lives; features register URLs for their document types."""
+    if doc_type == "thread":
+        return _thread_url(doc_id)
+    endpoint = current_app.extensions.get("parley.doc_endpoints", {}).get(doc_type)
+    return url_for(endpoint[0], **{endpoint[1]: doc_id}, _external=True) if endpoint else None
 
 
 def _author(user: User) -> dict:

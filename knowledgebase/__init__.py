@@ -25,6 +25,8 @@ def init_app(app) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     searchdocs.register()
+    app.extensions.setdefault("parley.doc_endpoints", {})["article"] = (
+        f"{views.bp.name}.article_by_id", "article_id")
     app.register_blueprint(views.bp)
     forum_api.extend(app, api.bp, api.contribute_openapi)
     cli.register(app)

@@ -106,3 +106,12 @@ def test_suggestions_reset_rebuilds_from_saved_index(app, factory):
     assert [s.id for s in suggestions.suggest("reset router password")] == [thread.id]
     suggestions.reset()
     assert [s.id for s in suggestions.suggest("reset router password")] == [thread.id]
+
+
+
+def test_api_search_article_hit_has_its_url(client, kb):
+    article = kb.published(title="Resetting your hub to factory settings",
+                           summary="Hold the pinhole button for ten seconds.")
+    results = client.get(f"{API}/search?q=pinhole").get_json()["results"]
+    urls = [r["url"] for r in results if r["type"] == "article"]
+    assert urls and urls[0].endswith(f"/help/a/{article.id}")

@@ -4,15 +4,19 @@ Services call record() before their commit and after_commit() after it; views ca
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from forum.search import documents
-from forum.search.base import SearchBackend, SearchHit, SearchPage, SearchQuery
+from forum.search.base import SearchBackend, SearchHit, SearchPage, SearchQuery, query_words
 
 __all__ = ["SearchHit", "SearchPage", "SearchQuery", "backend", "make_backend", "run"]
 
 MAX_QUERY_CHARS = 200
+MAX_PAGE = 100
+MAX_PER_PAGE = 50
 
 
 def make_backend(config: dict, dialect: str) -> SearchBackend:
@@ -26,7 +30,9 @@ def make_backend(config: dict, dialect: str) -> SearchBackend:
         return PostgresBackend()
     from forum.search.whoosh import WhooshBackend
 
-    return WhooshBackend(config["SEARCH_INDEX_DIR"])
+    return WhooshBackend(
+        config["SEARCH_INDEX_DIR"], lock_timeout=float(config.get("SEARCH_LOCK_TIMEOUT", 1.0))
+    )
 
 
 def backend() -> SearchBackend:
@@ -54,14 +60,27 @@ def clean_query(text: str) -> str:
     return " ".join(cleaned.split())[:MAX_QUERY_CHARS]
 
 
+def bounded(query: SearchQuery) -> SearchQuery:
+    """The query with its text cleaned and its page and page size kept in range."""
+    return replace(
+        query,
+        text=clean_query(query.text),
+        page=min(max(1, int(query.page)), MAX_PAGE),
+        per_page=min(max(1, int(query.per_page)), MAX_PER_PAGE),
+    )
+
+
 def run(session: Session, query: SearchQuery) -> SearchPage:
-    """Search with every term required; if nothing matches them all, show partial matches."""
-    if not any(ch.isalnum() for ch in query.text):
+    """Search with every term required; if nothing matches them all, show partial matches.
+
+    Any text is safe here: junk, query syntax or a huge paste gives an empty page, not an error.
+    """
+    query = bounded(query)
+    if not query_words(query.text):
         return SearchPage(page=query.page, per_page=query.per_page)
     result = backend().search(session, query)
-    if result.total == 0 and query.match_all and len(query.text.split()) > 1:
-        loose = SearchQuery(**{**query.__dict__, "match_all": False})
-        result = backend().search(session, loose)
+    if result.total == 0 and query.match_all and len(query_words(query.text)) > 1:
+        result = backend().search(session, replace(query, match_all=False))
         result.partial = result.total > 0
     return result
 

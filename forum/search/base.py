@@ -1,12 +1,22 @@
 """The search seam: documents, queries, results and the protocol every backend keeps."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
+
+MAX_QUERY_WORDS = 32
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query, lower-cased, first occurrence only: no query syntax from users."""
+    words = dict.fromkeys(w.lower() for w in _WORD.findall(text or ""))
+    return list(words)[:MAX_QUERY_WORDS]
 
 
 @dataclass(frozen=True)

@@ -8,37 +8,40 @@ drain first, and `flask search sync` repairs).
 """
 from __future__ import annotations
 
-import html
+import contextlib
 import os
-import re
 import threading
+import time
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from whoosh import highlight, index, writing
-from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh import index, writing
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
-from whoosh.query import And, Or, Term
 
 from forum.models import SearchOutbox
-from forum.search import documents
-from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery
+from forum.search import documents, scoring
+from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_words
+from forum.search.text import ANALYZER, snippet
 
+TITLE_BOOST = 3.0
+FIELD_BOOSTS = (("title", TITLE_BOOST), ("body", 1.0))
 SCHEMA = Schema(
     key=ID(unique=True, stored=True),
     doc_type=ID(stored=True),
-    doc_id=NUMERIC(stored=True, numtype=int, bits=64),
-    title=TEXT(stored=True, analyzer=StemmingAnalyzer(), field_boost=2.0),
-    body=TEXT(stored=True, analyzer=StemmingAnalyzer()),
+    doc_id=STORED(),
+    # phrase=False: frequencies only, no positions (no phrase queries are offered; snippets
+    # find their words themselves), which makes indexing markedly cheaper
+    title=TEXT(stored=True, analyzer=ANALYZER, phrase=False),
+    body=TEXT(stored=True, analyzer=ANALYZER, phrase=False),
     category_id=ID(stored=True),
     solved=ID(stored=True),
 )
 DRAIN_BATCH = 200
-_WORD = re.compile(r"\w+", re.UNICODE)
-SNIPPET_CHARS = 220
+SEARCH_DRAIN_TIMEOUT = 0.05  # a search waits this long for the lock, then reads what is there
+WRITELOCK = f"{index._DEF_INDEX_NAME}_WRITELOCK"  # the lock every Whoosh writer takes
 
 
 def _fields(doc: SearchDocument) -> dict:
@@ -62,37 +65,101 @@ class WhooshBackend:
         self._ix = None
         self._open_lock = threading.Lock()
         self._local = threading.local()
+        self._postings = scoring.PostingsCache()
 
     # -- the index ---------------------------------------------------------------------------
     def _index(self):
+        """The open index; reopened (or created) when the folder was wiped."""
         with self._open_lock:
-            if self._ix is None:
-                os.makedirs(self.index_dir, exist_ok=True)
-                try:
-                    self._ix = index.open_dir(self.index_dir)
-                except index.EmptyIndexError:
-                    self._ix = self._create()
+            if self._ix is None or not os.path.isdir(self.index_dir):
+                self._ix = self._open_or_create()
             return self._ix
 
-    def _create(self):
+    def _open_or_create(self):
+        os.makedirs(self.index_dir, exist_ok=True)
         try:
-            return index.create_in(self.index_dir, SCHEMA)
-        except LockError:  # another process is creating it right now
             return index.open_dir(self.index_dir)
-
-    def _writer(self, timeout: float):
+        except index.EmptyIndexError:
+            pass
+        # create_in wipes the folder's index files, so only create under the writers' lock,
+        # after checking again that no other process created (and filled) it meanwhile
+        lock = FileStorage(self.index_dir).lock(WRITELOCK)  # what ix.lock("WRITELOCK") opens
+        if not _acquire(lock, timeout=30.0):
+            raise LockError("the search index stayed locked while being created")
         try:
-            return self._index().writer(timeout=timeout, delay=0.02)
-        except LockError:
-            return None
+            try:
+                return index.open_dir(self.index_dir)
+            except index.EmptyIndexError:
+                return index.create_in(self.index_dir, SCHEMA)
+        finally:
+            lock.release()
+
+    @contextlib.contextmanager
+    def _locked(self, timeout: float):
+        """Hold the index's writer lock (the one every Whoosh writer takes) for a whole step.
+
+        Yields the index, or None when the lock stayed busy for `timeout` seconds. Outbox rows
+        are deleted before the lock is let go: SQLite reuses the ids of deleted rows, so a
+        drainer deleting by id after releasing could delete a newer row that took an old id.
+        """
+        ix = self._index()
+        lock = ix.lock("WRITELOCK")
+        if not _acquire(lock, timeout=timeout):
+            yield None
+            return
+        try:
+            yield ix
+        finally:
+            lock.release()
 
     def _searcher(self):
+        """This thread's searcher, reopened whenever a writer committed a new generation.
+
+        Not Searcher.refresh(): Whoosh-Reloaded 2.7.5 re-adds the previous reader's segments
+        to the new ones, so deleted documents and merged-away segments would come back.
+        """
+        ix = self._index()
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        if searcher is not None:
+            if local.ix is ix and ix.latest_generation() == searcher.reader().generation():
+                return searcher
+            searcher.close()
+        local.ix, local.searcher, local.docsets = ix, ix.searcher(), {}
+        return local.searcher
+
+    def _docset(self, searcher, field: str, value: str) -> frozenset[int]:
+        """Documents holding a term, remembered for as long as this searcher lives."""
+        key = (field, value)
+        docsets = self._local.docsets
+        if key not in docsets:
+            docsets[key] = _term_docs(searcher, self._postings, field, value)
+        return docsets[key]
+
+    def _allowed(self, searcher, query: SearchQuery) -> set[int] | None:
+        """The filters as a set of document numbers (None: no filter). Whoosh would turn a
+        filter query into such a set on every search; the common ones are cached instead."""
+        sets = []
+        if query.category_id is not None:
+            sets.append(self._docset(searcher, "category_id", str(query.category_id)))
+        if query.solved is not None:
+            sets.append(self._docset(searcher, "solved", "1" if query.solved else "0"))
+        if query.doc_types and not set(searcher.reader().field_terms("doc_type")) <= set(
+            query.doc_types
+        ):  # a filter that keeps every document is skipped
+            sets.append(frozenset().union(
+                *(self._docset(searcher, "doc_type", t) for t in query.doc_types)
+            ))
+        if not sets:
+            return None
+        return set(sets[0]).intersection(*sets[1:])
+
+    def close(self) -> None:
+        """Close this thread's searcher (its open files)."""
         searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self._local.searcher = self._index().searcher()
-        else:
-            searcher = self._local.searcher = searcher.refresh()
-        return searcher
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
 
     # -- writing -----------------------------------------------------------------------------
     def record(self, session: Session, doc_type: str, doc_id: int) -> None:
@@ -112,31 +179,36 @@ class WhooshBackend:
         return session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
 
     def _drain(self, session: Session, timeout: float) -> int:
+        """Apply outbox rows in batches while this process can get the index lock."""
         applied = 0
-        while True:
-            rows = session.execute(
-                select(SearchOutbox).order_by(SearchOutbox.id).limit(DRAIN_BATCH)
-            ).scalars().all()
-            if not rows:
-                session.commit()
-                return applied
-            session.rollback()
-            writer = self._writer(timeout)
-            if writer is None:
-                return applied
-            rows = session.execute(  # again, under the lock: another drainer may have won
-                select(SearchOutbox).order_by(SearchOutbox.id).limit(DRAIN_BATCH)
-            ).scalars().all()
-            self._apply(session, writer, rows)
-            writer.commit()
-            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
-            session.commit()
-            applied += len(rows)
+        while _outbox_batch(session, limit=1):
+            session.rollback()  # hold no database transaction while waiting for the lock
+            with self._locked(timeout) as ix:
+                if ix is None:
+                    return applied
+                applied += self._apply_batch(session, ix)
+        session.rollback()
+        return applied
 
-    def _apply(self, session: Session, writer, rows: list[SearchOutbox]) -> None:
+    def _apply_batch(self, session: Session, ix) -> int:
+        """Under the lock: index one batch, commit the index, then delete those rows."""
+        rows = _outbox_batch(session, limit=DRAIN_BATCH)  # again: another drainer may have won
+        writer = ix.writer(_lk=False)  # _lk=False: this process already holds the lock
+        try:
+            self._apply(session, writer, rows)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        if rows:
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])))
+        session.commit()
+        return len(rows)
+
+    def _apply(self, session: Session, writer, rows: list) -> None:
         by_type: dict[str, set[int]] = {}
-        for row in rows:
-            by_type.setdefault(row.doc_type, set()).add(row.doc_id)
+        for _row_id, doc_type, doc_id in rows:
+            by_type.setdefault(doc_type, set()).add(doc_id)
         for doc_type, ids in by_type.items():
             for doc_id, doc in documents.load(session, doc_type, sorted(ids)).items():
                 if doc is None:
@@ -146,63 +218,98 @@ class WhooshBackend:
 
     def reindex(self, session: Session, docs: Iterable[SearchDocument]) -> int:
         """Rebuild from scratch under the lock; pending outbox rows become redundant."""
-        writer = self._writer(timeout=120.0)
-        if writer is None:
-            raise RuntimeError("the search index stayed locked for two minutes")
-        max_id = session.scalar(select(func.max(SearchOutbox.id)))
-        count = 0
-        for doc in docs:
-            writer.add_document(**_fields(doc))
-            count += 1
-        writer.commit(mergetype=writing.CLEAR)
-        if max_id is not None:
-            session.execute(delete(SearchOutbox).where(SearchOutbox.id <= max_id))
-        session.commit()
+        with self._locked(timeout=120.0) as ix:
+            if ix is None:
+                raise RuntimeError("the search index stayed locked for two minutes")
+            max_id = session.scalar(select(func.max(SearchOutbox.id)))
+            writer = ix.writer(_lk=False, limitmb=256)
+            try:
+                count = 0
+                for doc in docs:
+                    writer.add_document(**_fields(doc))
+                    count += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(mergetype=writing.CLEAR)
+            if max_id is not None:
+                session.execute(delete(SearchOutbox).where(SearchOutbox.id <= max_id))
+            session.commit()
         return count
 
     # -- reading -----------------------------------------------------------------------------
     def search(self, session: Session, query: SearchQuery) -> SearchPage:
-        """Run a query: title matches weigh double; snippets highlight the matched terms."""
+        """Run a query: BM25F over title (weighing triple) and body; snippets mark the words."""
+        empty = SearchPage(page=query.page, per_page=query.per_page)
         if self.pending(session):
-            self._drain(session, timeout=0.05)
-        group = AndGroup if query.match_all else OrGroup
-        parser = MultifieldParser(["title", "body"], schema=SCHEMA, group=group)
-        words = [w.lower() for w in _WORD.findall(query.text)]  # no query syntax from users
+            self._drain(session, timeout=SEARCH_DRAIN_TIMEOUT)
+        words = alternatives(query_words(query.text))
         if not words:
-            return SearchPage(page=query.page, per_page=query.per_page)
-        parsed = parser.parse(" ".join(words))
+            return empty
         searcher = self._searcher()
-        page = searcher.search_page(
-            parsed, query.page, pagelen=query.per_page, filter=_filter(query)
+        allowed = self._allowed(searcher, query)
+        if allowed is not None and not allowed:
+            return empty
+        ranked = scoring.rank(
+            searcher, self._postings, words, match_all=query.match_all, allowed=allowed,
+            limit=query.page * query.per_page,
         )
-        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        page.results.formatter = formatter
-        page.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        hits = [_hit(h, page.results) for h in page]
-        return SearchPage(hits=hits, total=page.total, page=query.page, per_page=query.per_page)
+        start = (query.page - 1) * query.per_page
+        stems = frozenset(stem for word in words for _f, stem, _b in word)
+        hits = [_hit(searcher.stored_fields(docnum), score, stems)
+                for score, docnum in ranked.top[start : start + query.per_page]]
+        return SearchPage(hits=hits, total=ranked.total, page=query.page,
+                          per_page=query.per_page)
 
 
-def _filter(query: SearchQuery):
-    terms = []
-    if query.category_id is not None:
-        terms.append(Term("category_id", str(query.category_id)))
-    if query.solved is not None:
-        terms.append(Term("solved", "1" if query.solved else "0"))
-    if query.doc_types:
-        terms.append(Or([Term("doc_type", t) for t in query.doc_types]))
-    return And(terms) if terms else None
+def alternatives(words: list[str]) -> list[list[tuple[str, str, float]]]:
+    """Per query word that is not a stop word: its stem in the title and in the body."""
+    out = []
+    for word in words:
+        stems = sorted({token.text for token in ANALYZER(word)})
+        if stems:
+            out.append([(field, stem, boost) for field, boost in FIELD_BOOSTS for stem in stems])
+    return out
 
 
-def _hit(hit, results) -> SearchHit:
-    snippet = hit.highlights("body", top=2)
-    if not snippet:
-        snippet = html.escape(hit["body"][:SNIPPET_CHARS], quote=False)
+def _term_docs(searcher, cache: scoring.PostingsCache, field: str, text: str) -> frozenset[int]:
+    """Every live document holding a term, across segments."""
+    docs: set[int] = set()
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if reader.segment() is None:
+            continue
+        ids = set(cache.postings(reader, field, text)[0])
+        if reader.has_deletions():
+            ids -= reader.deleted_docs_set
+        docs.update(map(offset.__add__, ids) if offset else ids)
+    return frozenset(docs)
+
+
+def _outbox_batch(session: Session, *, limit: int) -> list:
+    return session.execute(
+        select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id)
+        .order_by(SearchOutbox.id)
+        .limit(limit)
+    ).all()
+
+
+def _acquire(lock, *, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not lock.acquire(blocking=False):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _hit(fields: dict, score: float, stems: frozenset[str]) -> SearchHit:
     return SearchHit(
-        doc_type=hit["doc_type"],
-        doc_id=int(hit["doc_id"]),
-        title=hit["title"],
-        snippet_html=snippet,
-        category_id=int(hit["category_id"]) if hit["category_id"] else None,
-        solved=hit["solved"] == "1",
-        score=float(hit.score or 0.0),
+        doc_type=fields["doc_type"],
+        doc_id=int(fields["doc_id"]),
+        title=fields["title"],
+        snippet_html=snippet(fields["body"], stems),
+        category_id=int(fields["category_id"]) if fields["category_id"] else None,
+        solved=fields["solved"] == "1",
+        score=score,
     )

@@ -549,11 +549,13 @@ def _count_published(post: Post, sign: int) -> None:
     """Keep counters right when a post becomes visible (+1) or stops being visible (-1)."""
     thread = post.thread if post.thread is not None else db.session.get(Thread, post.thread_id)
     author = post.author if post.author is not None else db.session.get(User, post.author_id)
-    author.post_count += sign
+    # Increments run in SQL (x = x + 1) so concurrent posters never lose a count.
+    author.post_count = User.post_count + sign
     if post.number == 1:
-        db.session.get(Category, thread.category_id).thread_count += sign
+        category = db.session.get(Category, thread.category_id)
+        category.thread_count = Category.thread_count + sign
     else:
-        thread.reply_count += sign
+        thread.reply_count = Thread.reply_count + sign
 
 
 def reply(

@@ -35,6 +35,7 @@ def on_search_ran(sender, *, query: SearchQuery, result: SearchPage, **_extra) -
     try:
         g.kb_search = _panel(query, result)
     except Exception:  # noqa: BLE001 (the forum's page never fails for the add-on)
+        db.session.rollback()  # PostgreSQL refuses every later statement otherwise
         current_app.logger.exception("help articles or search log unavailable")
 
 
@@ -77,6 +78,7 @@ def kb_related(thread: Thread) -> list:
     try:
         return suggestions.related_to_thread(thread, limit=5)
     except Exception:  # noqa: BLE001 (a side box never breaks the page)
+        db.session.rollback()  # PostgreSQL refuses every later statement otherwise
         current_app.logger.exception("related questions unavailable")
         return []
 

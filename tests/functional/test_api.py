@@ -2,12 +2,12 @@
 import re
 
 import pytest
-from tests.conftest import login
 from sqlalchemy import func, select
 
 from forum import services
 from forum.extensions import db
 from forum.models import Post, PostStatus, Role, Thread
+from tests.conftest import login
 
 API = "/api/v1"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}

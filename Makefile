@@ -15,8 +15,9 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) forum seed-demo --if-empty
+	export FORUM_BASE_URL=$${FORUM_BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(FLASK) db upgrade && \
+	$(FLASK) forum seed-demo --if-empty && \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install

@@ -299,7 +299,8 @@ def create_post(thread_id: int):
 
 @bp.get("/search")
 def search_threads():
-    """Full-text search; an empty or junk query is an empty result, not an error."""
+    """Full-text search over threads and every registered document type (help articles),
+    ranked together; an empty or junk query is an empty result, not an error."""
     _viewer()
     if "q" not in request.args:
         raise ApiError(400, "missing_field", "'q' is required (it may be empty).", field="q")

@@ -2,7 +2,9 @@
 
 Only published articles are searchable. The title is repeated at the head of the body and the
 summary follows it, so a relevant article outweighs a thread that merely mentions the words
-(the backends weight the title field themselves; this adds the article's own emphasis).
+(the backends weight the title field themselves; this adds the article's own emphasis). On top
+of that the type is registered with ARTICLE_BOOST, so in the one merged ranking an article
+comes first unless a thread matches the question clearly better.
 """
 from __future__ import annotations
 
@@ -15,6 +17,13 @@ from forum.search.base import SearchDocument
 from knowledgebase.models import Article, ArticleStatus
 
 DOC_TYPE = "article"
+# An article's text relevance (BM25F in Whoosh, ts_rank_cd in PostgreSQL) is multiplied by this
+# in the merged ranking: a relevant article comes above threads scoring up to twice as high,
+# never above a thread scoring more than that (forum.search.documents.boosts). A weak match
+# (the words only in passing, or only one of them) scores far below that, so it stays below.
+# ts_rank_cd spreads scores wider than BM25F (it rewards adjacent words and grows with every
+# repetition), so on PostgreSQL a thread repeating "router reset" often can still come first.
+ARTICLE_BOOST = 2.0
 
 
 def load_articles(session: Session, ids: list[int]) -> dict[int, SearchDocument | None]:
@@ -51,4 +60,4 @@ def article_ids(session: Session):
 
 def register() -> None:
     """Add articles to the search index's document types."""
-    documents.register(DOC_TYPE, load_articles, article_ids)
+    documents.register(DOC_TYPE, load_articles, article_ids, boost=ARTICLE_BOOST)

@@ -20,17 +20,35 @@ _SPACE = re.compile(r"\s+")
 
 _LOADERS: dict[str, DocumentLoader] = {}
 _ENUMERATORS: dict[str, callable] = {}
+_BOOSTS: dict[str, float] = {}
 
 
-def register(doc_type: str, loader: DocumentLoader, enumerate_ids) -> None:
-    """Teach search how to load one type of document and list all of its ids."""
+def register(doc_type: str, loader: DocumentLoader, enumerate_ids, *, boost: float = 1.0) -> None:
+    """Teach search how to load one type of document and list all of its ids.
+
+    boost multiplies the relevance of every document of the type (see boosts()).
+    """
+    if not boost > 0:
+        raise ValueError(f"a search boost is a positive factor, not {boost!r}")
     _LOADERS[doc_type] = loader
     _ENUMERATORS[doc_type] = enumerate_ids
+    _BOOSTS[doc_type] = float(boost)
 
 
 def registered_types() -> frozenset[str]:
     """Every document type search knows about."""
     return frozenset(_LOADERS)
+
+
+def boosts() -> dict[str, float]:
+    """Relevance factors by document type, for the types whose factor is not 1.
+
+    Both backends multiply a document's text relevance by its type's factor before ranking,
+    so a type that answers questions (help articles) wins when it matches about as well as a
+    thread, yet a document that matches weakly still loses to one that matches much better:
+    a factor of 2 lets an article beat threads scoring up to twice its own text relevance.
+    """
+    return {doc_type: boost for doc_type, boost in _BOOSTS.items() if boost != 1.0}
 
 
 def load(session: Session, doc_type: str, ids: list[int]) -> dict[int, SearchDocument | None]:

@@ -5,7 +5,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from sqlalchemy import Text, and_, cast, delete, func, literal, literal_column, select, text
+from sqlalchemy import (
+    Float,
+    Text,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY, insert
 from sqlalchemy.orm import Session
 
@@ -105,7 +118,8 @@ class PostgresBackend:
         return count
 
     def search(self, session: Session, query: SearchQuery) -> SearchPage:
-        """Title (weight A) and body (weight B) through the GIN index, ranked by ts_rank_cd."""
+        """Title (weight A) and body (weight B) through the GIN index, ranked by ts_rank_cd
+        times the document type's boost."""
         empty = SearchPage(page=query.page, per_page=query.per_page)
         words = query_words(query.text)
         tsq = _constant_tsquery(session, words, match_all=query.match_all) if words else None
@@ -160,34 +174,54 @@ def _constant_tsquery(session: Session, words: list[str], *, match_all: bool):
 
 
 def _ranked(conditions: list, tsq, query: SearchQuery):
-    """One page of matches by rank, each row carrying the total, in one statement.
-
-    Ranking reads every candidate's tsvector (de-TOASTing it), so only the newest
-    RANK_CANDIDATES matches are ranked: all of them unless very many threads match.
-    """
+    """One page of matches by rank (times the type's boost), each row carrying the total,
+    in one statement."""
     matches = (
         select(SearchRow.doc_type, SearchRow.doc_id, SearchRow.created_at)
         .where(*conditions).cte("matches").prefix_with("MATERIALIZED")
     )
-    newest = (
-        select(matches.c.doc_type, matches.c.doc_id)
-        .order_by(matches.c.created_at.desc())
-        .limit(max(RANK_CANDIDATES, query.page * query.per_page))
-        .cte("newest")
-    )
+    candidates = _candidates(matches, max(RANK_CANDIDATES, query.page * query.per_page))
     rank = func.ts_rank_cd(
         literal_column(f"'{RANK_WEIGHTS}'::float4[]"), SearchRow.tsv, tsq, RANK_NORMALISATION
-    ).label("rank")
+    )
+    factor = _boost(SearchRow.doc_type)
+    rank = (rank if factor is None else rank * factor).label("rank")
     total = select(func.count()).select_from(matches).scalar_subquery().label("total")
     return (
         select(SearchRow.doc_type, SearchRow.doc_id, SearchRow.title, SearchRow.category_id,
                SearchRow.solved, SearchRow.body, rank, total)
-        .join(newest, and_(SearchRow.doc_type == newest.c.doc_type,
-                           SearchRow.doc_id == newest.c.doc_id))
+        .join(candidates, and_(SearchRow.doc_type == candidates.c.doc_type,
+                               SearchRow.doc_id == candidates.c.doc_id))
         .order_by(rank.desc(), SearchRow.doc_id.desc())
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
     )
+
+
+def _candidates(matches, limit: int):
+    """The matches worth ranking: the newest `limit`, plus the newest `limit` of each boosted
+    type, so an older help article is never left out by many newer threads.
+
+    Ranking reads every candidate's tsvector (de-TOASTing it), so only these are ranked: all
+    matches unless very many threads match.
+    """
+    def newest(*where):
+        return (select(matches.c.doc_type, matches.c.doc_id).where(*where)
+                .order_by(matches.c.created_at.desc()).limit(limit))
+
+    boosted = list(documents.boosts())
+    if not boosted:
+        return newest().cte("candidates")
+    return union(newest(), newest(matches.c.doc_type.in_(boosted))).cte("candidates")
+
+
+def _boost(doc_type):
+    """The document type's relevance factor as SQL (None when no type has one)."""
+    factors = documents.boosts()
+    if not factors:
+        return None
+    return case({t: literal(f, Float) for t, f in factors.items()}, value=doc_type,
+                else_=literal(1.0, Float))
 
 
 def _filters(query: SearchQuery) -> list:

@@ -4,7 +4,8 @@ Whoosh's own matchers cost a dozen Python calls per matching document and per te
 10,000 threads a three-word query spent ~100 ms there. Here each term's postings of a
 segment are read once, a block at a time, and kept (segments never change; deletions are
 applied per search), matches are found with set operations, and only the matching
-documents are scored, in one tight loop. Same formula as Whoosh's BM25F.
+documents are scored, in one tight loop. Same formula as Whoosh's BM25F, times the
+document type's boost (forum.search.documents.boosts).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import math
 import threading
 from array import array
 from collections import OrderedDict
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -23,6 +25,9 @@ K1 = 1.2
 B = 0.75
 CACHED_POSTINGS = 2_000_000  # postings kept per process (about 16 MB as arrays)
 CACHED_LENGTHS = 64  # (segment, field) length arrays kept
+
+
+Boosts = Sequence[tuple[Set[int], float]]  # (index-wide document numbers, score factor)
 
 
 @dataclass(frozen=True)
@@ -104,11 +109,13 @@ def _read_postings(reader, field: str, text: str) -> tuple[array, array]:
 
 
 def rank(searcher, cache: PostingsCache, words: list[list[tuple[str, str, float]]], *,
-         match_all: bool, allowed: set[int] | None, limit: int) -> Ranked:
+         match_all: bool, allowed: set[int] | None, limit: int,
+         boosts: Boosts = ()) -> Ranked:
     """Count and rank documents matching every word (match_all) or any word.
 
     words: per query word, its (field, stem, boost) alternatives; a word matches a document
-    when any alternative does.
+    when any alternative does. boosts: (documents, factor) pairs; a matching document's
+    score is multiplied by the factor of each set holding it (its document type's boost).
     """
     idf = {(f, t): _idf(searcher, f, t) for word in words for f, t, _b in word}
     avg = {f: searcher.avg_field_length(f) or 1.0 for word in words for f, _t, _b in word}
@@ -125,6 +132,7 @@ def rank(searcher, cache: PostingsCache, words: list[list[tuple[str, str, float]
         total += len(matched)
         if matched:
             scored = _scores(reader, cache, matched, terms, idf, avg)
+            _boost(scored, boosts, offset)
             for docnum, score in scored.items():
                 _push(heap, (score, -(docnum + offset)), limit)
     top = [(score, -neg) for score, neg in sorted(heap, reverse=True)]
@@ -163,6 +171,20 @@ def _scores(reader, cache: PostingsCache, matched: set[int], terms, idf, avg) ->
             if docnum in scores:
                 scores[docnum] += factor * tf / (tf + base + norm * lengths[docnum])
     return scores
+
+
+def _boost(scores: dict[int, float], boosts: Boosts, offset: int) -> None:
+    """Multiply the scores of boosted documents, walking whichever side is smaller."""
+    for docs, factor in boosts:
+        if len(docs) < len(scores):
+            for docnum in docs:
+                local = docnum - offset
+                if local in scores:
+                    scores[local] *= factor
+        else:
+            for local in scores:
+                if local + offset in docs:
+                    scores[local] *= factor
 
 
 def _idf(searcher, field: str, text: str) -> float:

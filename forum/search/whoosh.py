@@ -154,6 +154,12 @@ class WhooshBackend:
             return None
         return set(sets[0]).intersection(*sets[1:])
 
+    def _boosts(self, searcher) -> list[tuple[frozenset[int], float]]:
+        """Each boosted document type's documents (cached like the filters) and factor."""
+        pairs = [(self._docset(searcher, "doc_type", doc_type), factor)
+                 for doc_type, factor in documents.boosts().items()]
+        return [(docs, factor) for docs, factor in pairs if docs]
+
     def close(self) -> None:
         """Close this thread's searcher (its open files)."""
         searcher = getattr(self._local, "searcher", None)
@@ -239,7 +245,8 @@ class WhooshBackend:
 
     # -- reading -----------------------------------------------------------------------------
     def search(self, session: Session, query: SearchQuery) -> SearchPage:
-        """Run a query: BM25F over title (weighing triple) and body; snippets mark the words."""
+        """Run a query: BM25F over title (weighing triple) and body, times the document type's
+        boost; snippets mark the words."""
         empty = SearchPage(page=query.page, per_page=query.per_page)
         if self.pending(session):
             self._drain(session, timeout=SEARCH_DRAIN_TIMEOUT)
@@ -252,7 +259,7 @@ class WhooshBackend:
             return empty
         ranked = scoring.rank(
             searcher, self._postings, words, match_all=query.match_all, allowed=allowed,
-            limit=query.page * query.per_page,
+            limit=query.page * query.per_page, boosts=self._boosts(searcher),
         )
         start = (query.page - 1) * query.per_page
         stems = frozenset(stem for word in words for _f, stem, _b in word)

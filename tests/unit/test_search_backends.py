@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from forum import search, services
 from forum.extensions import db
 from forum.models import Post, SearchDocument, SearchOutbox
-from forum.search import SearchQuery
+from forum.search import SearchQuery, documents
 
 
 def _backends() -> list[str]:
@@ -158,6 +158,26 @@ def test_search_doc_type_filter_keeps_only_that_type(search_app, factory):
 
     assert ids(run("projector", doc_types=("thread",))) == [thread.id]
     assert run("projector", doc_types=("article",)).total == 0
+
+
+def test_search_type_boost_multiplies_score_and_keeps_order(search_app, factory, monkeypatch):
+    factory.thread(title="Projector fan is loud", body="The projector hums.")
+    factory.thread(title="Screen flickers", body="Only with the projector attached.")
+    plain = run("projector")
+
+    monkeypatch.setitem(documents._BOOSTS, "thread", 3.0)
+    boosted = run("projector")
+
+    assert ids(boosted) == ids(plain) and plain.total == 2
+    assert [h.score for h in boosted.hits] == pytest.approx(
+        [3 * h.score for h in plain.hits], rel=1e-6)
+
+
+def test_search_register_non_positive_boost_raises():
+    with pytest.raises(ValueError):
+        documents.register("note", lambda session, ids: {}, lambda session: [], boost=0)
+
+    assert "note" not in documents.registered_types()
 
 
 def test_search_after_edit_finds_new_word_not_old(search_app, factory):

@@ -110,7 +110,10 @@ def _request_schemas() -> dict:
 def _search_schemas() -> dict:
     return {
         "SearchResult": _object({
-            "type": {"type": "string", "examples": ["thread"]}, "id": INTEGER, "title": STRING,
+            "type": {"type": "string", "examples": ["thread", "article"],
+                     "description": "The document type (features add types, e.g. help "
+                     "articles); results are ranked by relevance times the type's boost."},
+            "id": INTEGER, "title": STRING,
             "url": _nullable({"type": "string", "format": "uri"}),
             "snippet": {"type": "string", "description": "Escaped text with <mark> around "
                         "the matched terms."},

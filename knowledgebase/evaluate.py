@@ -2,8 +2,9 @@
 
     python -m knowledgebase.evaluate --data ../shared/data [--semantic] [--sweep]
 
-Honest protocol: thresholds are chosen on a sample of BANKING77 *train* (--sweep shows the
-curves) and the figures reported are on the test splits. Same intent = same question; CLINC
+Honest protocol: thresholds are chosen on a sample of BANKING77 *train* and on CLINC150 val +
+train + oos_val + oos_train (--sweep shows both) and the figures reported are on the test
+splits. Same intent = same question; CLINC
 out-of-scope questions repeat nothing. Embeddings are cached in --cache (computed once).
 """
 from __future__ import annotations
@@ -124,11 +125,14 @@ def banking_clusters(test, train, embed=None, config: ClusterConfig | None = Non
             "example_titles": [c.suggested_title for c in found[:5]]}
 
 
-def clinc_out_of_scope(clinc, embed=None, config: ClusterConfig | None = None) -> dict:
+def clinc_out_of_scope(clinc, embed=None, config: ClusterConfig | None = None, *,
+                       inscope=None, oos=None) -> dict:
     """Cluster CLINC test in-scope + oos test together: how many oos stay unclustered?"""
-    texts = [t for t, _ in clinc["test"]] + [t for t, _ in clinc["oos_test"]]
-    labels = [y for _, y in clinc["test"]] + [f"oos-{i}" for i in range(len(clinc["oos_test"]))]
-    n_in = len(clinc["test"])
+    inscope = clinc["test"] if inscope is None else inscope
+    oos = clinc["oos_test"] if oos is None else oos
+    texts = [t for t, _ in inscope] + [t for t, _ in oos]
+    labels = [y for _, y in inscope] + [f"oos-{i}" for i in range(len(oos))]
+    n_in = len(inscope)
     found = cluster_questions([Question(i, t) for i, t in enumerate(texts)],
                               embeddings=None if embed is None else embed(texts),
                               config=config)
@@ -140,6 +144,22 @@ def clinc_out_of_scope(clinc, embed=None, config: ClusterConfig | None = None) -
             "oos_in_a_cluster_with_in_scope": round(absorbed / (len(texts) - n_in), 4),
             "oos": len(texts) - n_in, "in_scope": n_in,
             "in_scope_pairwise": pairwise_scores(rows, labels, rows=range(n_in))}
+
+
+def clinc_validation(clinc, embed=None, config: ClusterConfig | None = None,
+                     seed: int = 0) -> dict:
+    """The out-of-scope measure on non-test data, shaped like the test run: CLINC val plus 10
+    train questions per intent (30 per intent, as in test) with oos_val + oos_train."""
+    rng = np.random.default_rng(seed)
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in clinc["train"]:
+        by_intent.setdefault(intent, []).append(text)
+    inscope = list(clinc["val"])
+    for intent in sorted(by_intent):
+        picked = rng.choice(len(by_intent[intent]), size=10, replace=False)
+        inscope += [[by_intent[intent][i], intent] for i in sorted(picked.tolist())]
+    return clinc_out_of_scope(clinc, embed, config, inscope=inscope,
+                              oos=clinc["oos_val"] + clinc["oos_train"])
 
 
 def sweep(dev, embed=None, k: int = 20, second_order: float = 0.5) -> list[dict]:
@@ -189,6 +209,7 @@ def run(data: Path, *, semantic: bool, do_sweep: bool, cache: Path) -> dict:
                    "clinc150_out_of_scope": clinc_out_of_scope(clinc, embed)}
         if do_sweep:
             section["dev_sweep_banking77_train"] = sweep(dev_sample(train, len(test[0])), embed)
+            section["clinc150_validation_out_of_scope"] = clinc_validation(clinc, embed)
         report[name] = section
     return report
 

@@ -21,7 +21,7 @@ from sklearn.preprocessing import normalize
 
 from knowledgebase.similarity.lexical import LexicalVectorizer
 from knowledgebase.similarity.linkage import average_linkage, shared_neighbour_weights
-from knowledgebase.similarity.neighbours import NeighbourConfig, knn_graph, nearest
+from knowledgebase.similarity.neighbours import NeighbourConfig, knn_graph, nearest, pair_dots
 from knowledgebase.similarity.semantic import embed_questions, normalise_rows
 from knowledgebase.similarity.types import Cluster, Embedder, Question, as_questions
 
@@ -80,8 +80,7 @@ def cluster_questions(questions: Sequence, *, embeddings: np.ndarray | None = No
     found = _anchor_clusters(labelled)
     left = np.array([i for i in free.tolist() if i not in labelled], dtype=np.int64)
     found += [(rows, None) for rows in cluster_rows(vectors, left, config, semantic)]
-    clusters = [_describe(items, vectors, rows, key) for rows, key in found
-                if len(rows) >= config.min_size]
+    clusters = _describe(items, vectors, [f for f in found if len(f[0]) >= config.min_size])
     return sorted(clusters, key=lambda c: (-c.size, -c.cohesion, str(c.central_id)))
 
 
@@ -100,7 +99,7 @@ def question_vectors(items: Sequence[Question], *, embeddings=None, embedder=Non
     if embedder is not None:
         return embed_questions(embedder, items), True
     if vectorizer is None or not vectorizer.fitted:
-        vectorizer = (vectorizer or LexicalVectorizer()).fit(items)
+        return (vectorizer or LexicalVectorizer()).fit_transform(items), False
     return vectorizer.transform(items), False
 
 
@@ -119,15 +118,11 @@ def cluster_rows(vectors, rows: np.ndarray, config: ClusterConfig,
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     groups = [g for g in np.split(order, bounds) if len(g) >= max(config.min_size, 2)]
-    return [rows[g] for g in groups if len(g) > 2 or _close_pair(sub, g, params)]
-
-
-def _close_pair(vectors, pair: np.ndarray, params: LinkageParams) -> bool:
-    """A cluster of two must be a near-duplicate: lone pairs are where noise hides."""
-    a, b = vectors[int(pair[0])], vectors[int(pair[1])]
-    product = a @ b.T
-    value = product.toarray() if sp.issparse(product) else np.asarray(product)
-    return float(np.ravel(value)[0]) >= params.pair_similarity
+    pairs = np.array([g for g in groups if len(g) == 2], dtype=np.int64).reshape(-1, 2)
+    close = pair_dots(sub, sub, pairs[:, 0], pairs[:, 1]) >= params.pair_similarity
+    # A cluster of two must be a near-duplicate: lone pairs are where noise hides.
+    kept = [rows[g] for g in groups if len(g) > 2]
+    return kept + [rows[p] for p in pairs[close]]
 
 
 def _anchor_rows(items: Sequence[Question], anchors: Mapping) -> dict[int, Hashable]:
@@ -168,30 +163,63 @@ def _anchor_clusters(labelled: dict[int, Hashable]) -> list[tuple[np.ndarray, Ha
     return [(np.array(sorted(rows), dtype=np.int64), key) for key, rows in by_key.items()]
 
 
-def _describe(items, vectors, rows: np.ndarray, key) -> Cluster:
-    """Members ordered by closeness to the cluster centre; the centre's title, cleaned."""
-    centrality = _centrality(vectors[rows])
-    order = np.argsort(-centrality, kind="stable")
-    members = [items[int(rows[i])] for i in order]
-    central = _title_choice(members, centrality[order])
-    return Cluster(ids=tuple(q.id for q in members), suggested_title=clean_title(central.title),
-                   central_id=central.id, cohesion=float(np.mean(centrality)),
-                   anchor_group=key)
+def _describe(items: Sequence[Question], vectors,
+              found: list[tuple[np.ndarray, Hashable]]) -> list[Cluster]:
+    """Clusters from groups of rows: members by closeness to their centre, its title."""
+    if not found:
+        return []
+    centrality = _centrality(vectors, [rows for rows, _ in found])
+    clusters, start = [], 0
+    for rows, key in found:
+        scores = centrality[start:start + len(rows)]
+        start += len(rows)
+        order = np.argsort(-np.round(scores, 6), kind="stable")  # float noise never reorders ties
+        members = [items[int(rows[i])] for i in order]
+        central = _title_choice(members)
+        clusters.append(Cluster(ids=tuple(q.id for q in members),
+                                suggested_title=clean_title(central.title),
+                                central_id=central.id, cohesion=float(np.mean(scores)),
+                                anchor_group=key))
+    return clusters
 
 
-def _centrality(block) -> np.ndarray:
-    """Cosine of each member to the members' mean direction."""
-    centre = np.asarray(block.mean(axis=0)).ravel()
-    norm = np.linalg.norm(centre)
-    if norm == 0:
-        return np.zeros(block.shape[0])
-    scores = block @ (centre / norm)
-    return np.asarray(scores, dtype=np.float64).ravel()
+def _centrality(vectors, groups: list[np.ndarray], chunk: int = 16384) -> np.ndarray:
+    """Cosine of each member to its group's mean direction, all groups at once (in order)."""
+    members = np.concatenate(groups)
+    owner = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    indicator = sp.csr_matrix((np.ones(len(members)), (owner, members)),
+                              shape=(len(groups), vectors.shape[0]))
+    centres = normalize(indicator @ vectors)  # a zero centre scores 0
+    if sp.issparse(vectors):
+        return _sparse_member_dots(sp.csr_matrix(vectors[members]), sp.csr_matrix(centres),
+                                   owner)
+    centres = np.asarray(centres, dtype=np.float32)
+    out = np.empty(len(members))
+    for start in range(0, len(members), chunk):  # bounded memory for big embedding sets
+        part = slice(start, start + chunk)
+        out[part] = np.einsum("ij,ij->i", vectors[members[part]], centres[owner[part]])
+    return out
 
 
-def _title_choice(members: list[Question], centrality: np.ndarray) -> Question:
+def _sparse_member_dots(block: sp.csr_matrix, centres: sp.csr_matrix,
+                        owner: np.ndarray) -> np.ndarray:
+    """block[i] . centres[owner[i]] without copying a centre per member: each stored value
+    of a member row looks up the same column of its centre (sorted keys, binary search)."""
+    width = np.int64(block.shape[1])
+    centres.sort_indices()
+    centre_keys = (np.repeat(np.arange(centres.shape[0], dtype=np.int64),
+                             np.diff(centres.indptr)) * width + centres.indices)
+    member_row = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+    keys = owner[member_row].astype(np.int64) * width + block.indices
+    found = np.minimum(np.searchsorted(centre_keys, keys), max(len(centre_keys) - 1, 0))
+    hit = centre_keys[found] == keys if len(centre_keys) else np.zeros(len(keys), bool)
+    values = np.where(hit, block.data * centres.data[found] if len(centre_keys) else 0, 0)
+    return np.bincount(member_row, weights=values, minlength=block.shape[0])
+
+
+def _title_choice(members: list[Question]) -> Question:
     """The most central question whose title reads like a question (3 to 20 words)."""
-    for q, _score in zip(members, centrality, strict=True):
+    for q in members:
         if 3 <= len(q.title.split()) <= 20:
             return q
     return members[0]

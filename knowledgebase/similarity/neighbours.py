@@ -3,8 +3,11 @@
 Vectors are L2-normalised rows, either a dense float32 array (embeddings) or a CSR matrix
 (TF-IDF). No N x N matrix is ever held: exact search works a block of rows at a time, and
 above `exact_limit` rows an inverted-file search (k-means cells, probe the nearest cells)
-keeps the work near N * sqrt(N). Sparse rows are searched through a dense LSA projection
-(TruncatedSVD) and the candidates it finds are re-scored with the exact sparse cosine.
+keeps the work near N * sqrt(N). Sparse rows take candidates from two sources, then re-score
+them with the exact sparse cosine: the cells of a dense LSA projection (TruncatedSVD; good
+for questions made of common words) and the rows sharing the most weight on rare n-grams
+(an exact product over columns with short postings; good for near-duplicates, which the
+projection alone often missed: on 100,000 questions it found half of the true top 10).
 """
 from __future__ import annotations
 
@@ -30,7 +33,11 @@ class NeighbourConfig:
     n_probe: int = 8
     projection_dims: int = 128
     projection_sample: int = 10000
+    svd_iterations: int = 2
     rescore_margin: int = 10
+    rare_df: int = 300
+    rare_candidates: int = 20
+    rare_block_rows: int = 1000
     blas_threads: int | None = 1
     seed: int = 0
 
@@ -67,7 +74,7 @@ def _sparse_cells(base, queries, k, self_search, config):
     rng = np.random.default_rng(config.seed)
     sample = rng.choice(base.shape[0], size=min(base.shape[0], config.projection_sample),
                         replace=False)
-    svd = TruncatedSVD(n_components=config.projection_dims, n_iter=3,
+    svd = TruncatedSVD(n_components=config.projection_dims, n_iter=config.svd_iterations,
                        random_state=config.seed)
     svd.fit(base[np.sort(sample)])
     dense_base = normalize(svd.transform(base).astype(np.float32))
@@ -76,22 +83,85 @@ def _sparse_cells(base, queries, k, self_search, config):
     want = min(k + config.rescore_margin, base.shape[0] - (1 if self_search else 0))
     candidates, _ = _cells(dense_base, None if self_search else dense_queries, want,
                            self_search, config)
-    sims = _row_dots(queries, base, candidates)
+    if config.rare_candidates > 0:
+        rare = _rare_candidates(base, queries, config.rare_candidates, self_search, config)
+        candidates = _union(candidates, rare)
+    sims = _candidate_dots(queries, base, candidates, self_search)
     order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(candidates, order, 1), np.take_along_axis(sims, order, 1)
 
 
-def _row_dots(queries, base, candidates: np.ndarray, block: int = 4096) -> np.ndarray:
-    """Exact cosine between each query row and each of its candidate base rows."""
-    out = np.full(candidates.shape, -np.inf, dtype=np.float32)
-    for start in range(0, candidates.shape[0], block):
-        stop = min(start + block, candidates.shape[0])
-        rows = queries[start:stop]
-        for j in range(candidates.shape[1]):
-            cols = candidates[start:stop, j]
-            valid = cols >= 0
-            dots = rows.multiply(base[np.where(valid, cols, 0)]).sum(axis=1)
-            out[start:stop, j] = np.where(valid, np.asarray(dots).ravel(), -np.inf)
+def _rare_candidates(base, queries, want: int, self_search: bool, config) -> np.ndarray:
+    """Base rows sharing the most weight on rare n-grams (document frequency <= rare_df).
+
+    Near-duplicates share rare n-grams (a typo'd word, a product name) that a low-rank
+    projection blurs. The product over rare columns is cheap: every column's postings are
+    short, so the work is at most rare_df times the number of stored values.
+    """
+    rare = np.bincount(base.indices, minlength=base.shape[1]) <= config.rare_df
+    keep = sp.diags(rare.astype(base.dtype))
+    base_rare = (base @ keep).tocsr()
+    base_rare.eliminate_zeros()
+    postings = base_rare.T.tocsr()
+    query_rare = base_rare if self_search else (queries @ keep).tocsr()
+    out = np.full((query_rare.shape[0], want), -1, dtype=np.int64)
+    for start in range(0, query_rare.shape[0], config.rare_block_rows):
+        block = (query_rare[start:start + config.rare_block_rows] @ postings).tocsr()
+        if self_search:
+            own = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr)) + start
+            block.data[block.indices == own] = 0
+        _top_per_row(block, out[start:start + block.shape[0]])
+    return out
+
+
+def _top_per_row(block: sp.csr_matrix, out: np.ndarray) -> None:
+    """Columns of each row's largest positive values into out (rows padded with -1)."""
+    want = out.shape[1]
+    indptr, indices, data = block.indptr, block.indices, block.data
+    for row in range(block.shape[0]):
+        lo, hi = indptr[row], indptr[row + 1]
+        values = data[lo:hi]
+        top = np.argpartition(-values, want - 1)[:want] if hi - lo > want else \
+            np.arange(hi - lo)
+        top = top[values[top] > 0]
+        out[row, :len(top)] = indices[lo:hi][top]
+
+
+def _union(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Row-wise union of two candidate lists (-1 marks a duplicate or an empty slot)."""
+    both = np.sort(np.hstack([first, second]), axis=1)
+    both[:, 1:][both[:, 1:] == both[:, :-1]] = -1
+    return both
+
+
+def _candidate_dots(queries, base, candidates: np.ndarray, self_search: bool) -> np.ndarray:
+    """Exact cosine of each query row with each of its candidate base rows (-inf for -1).
+
+    In a self-search the pair (i, j) often appears as (j, i) too: each is computed once.
+    """
+    rows = np.repeat(np.arange(candidates.shape[0]), candidates.shape[1])
+    cols = candidates.ravel()
+    valid = cols >= 0
+    out = np.full(len(cols), -np.inf, dtype=np.float32)
+    first, second = rows[valid], cols[valid]
+    if self_search:
+        keys = np.minimum(first, second) * np.int64(base.shape[0]) + np.maximum(first, second)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        low, high = np.divmod(unique, np.int64(base.shape[0]))
+        out[valid] = pair_dots(base, base, low, high)[inverse]
+    else:
+        out[valid] = pair_dots(queries, base, first, second)
+    return out.reshape(candidates.shape)
+
+
+def pair_dots(left: Vectors, right: Vectors, first: np.ndarray, second: np.ndarray,
+              chunk: int = 65536) -> np.ndarray:
+    """left[first[i]] . right[second[i]] for every i, in chunks (sparse or dense rows)."""
+    out = np.empty(len(first), dtype=np.float32)
+    for start in range(0, len(first), chunk):
+        a, b = left[first[start:start + chunk]], right[second[start:start + chunk]]
+        dots = a.multiply(b).sum(axis=1) if sp.issparse(a) else np.einsum("ij,ij->i", a, b)
+        out[start:start + chunk] = np.asarray(dots).ravel()
     return out
 
 

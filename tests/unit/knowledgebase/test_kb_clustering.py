@@ -131,3 +131,28 @@ def test_average_linkage_merges_dense_group_not_chain():
 ])
 def test_clean_title_tidies_question(raw, clean):
     assert clean_title(raw) == clean
+
+
+def _naive_centrality(vectors, rows) -> np.ndarray:
+    block = vectors[rows].toarray() if hasattr(vectors, "toarray") else vectors[rows]
+    centre = block.mean(axis=0)
+    return block @ (centre / np.linalg.norm(centre))
+
+
+@pytest.mark.parametrize("semantic", [False, True])
+def test_clusters_members_ordered_by_cosine_to_centre(labelled, semantic):
+    from knowledgebase.similarity import question_vectors
+
+    questions, _ = labelled
+    if semantic:
+        vectors = FakeEmbedder().embed([q.title for q in questions])
+        clusters = cluster_questions(questions, embeddings=vectors, config=FAKE_SEMANTIC)
+    else:
+        vectors, _ = question_vectors(questions)
+        clusters = cluster_questions(questions, config=LOOSE_LEXICAL)
+    row_of = {q.id: i for i, q in enumerate(questions)}
+    assert clusters
+    for cluster in clusters:
+        scores = _naive_centrality(vectors, [row_of[i] for i in cluster.ids])
+        assert cluster.cohesion == pytest.approx(float(scores.mean()), abs=1e-5)
+        assert np.all(np.diff(scores) <= 1e-5)  # most central first

@@ -38,3 +38,20 @@ def test_vectorizer_empty_and_punctuation_only_text_gives_zero_row():
 def test_vectorizer_unknown_words_do_not_fail():
     vec = LexicalVectorizer().fit([Question(1, "reset password")])
     assert vec.transform_texts(["zzzz qqqq"]).shape[1] == vec.n_features
+
+
+def test_vectorizer_fit_transform_equals_fit_then_transform():
+    questions = [Question(1, "Reset my password", "The link in the email expired"),
+                 Question(2, "Where is my order?", "   "),
+                 Question(3, "Refund for a broken item"),
+                 Question(4, "Password reset link expired", "Sent twice, still expired")]
+    together = LexicalVectorizer().fit_transform(questions)
+    apart = LexicalVectorizer().fit(questions).transform(questions)
+    assert together.shape == apart.shape
+    assert abs(together - apart).max() == 0
+
+
+def test_vectorizer_fit_transform_blank_corpus_gives_zero_rows():
+    questions = [Question(1, "  "), Question(2, "", "  ")]
+    rows = LexicalVectorizer().fit_transform(questions)
+    assert rows.shape[0] == 2 and rows.nnz == 0

@@ -8,6 +8,8 @@ DEFAULTS = {
     "KB_TORCH_THREADS": int(os.environ.get("KB_TORCH_THREADS", "1")),  # per worker process
     "KB_SUGGEST_MIN_SCORE": 0.3,  # below this a suggestion is noise (lexical and semantic)
     "KB_INDEX_MAX_AGE": 3600,  # seconds before a worker refits its thread index
+    "KB_RELATED_MAX_AGE": 86400,  # seconds a thread's kept related threads are shown
+    "KB_INDEX_BACKGROUND": True,  # build the thread index beside requests, not inside one
     "KB_NOT_HELPFUL_REVIEW": 3,  # 'not helpful' answers since review that flag an article
     "KB_DEFLECTION_SETTLE_MINUTES": 60,  # an ask-form view may still post within this time
     "KB_SEARCH_GAP_DAYS": 90,  # failed searches counted towards cluster demand

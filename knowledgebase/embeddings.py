@@ -26,6 +26,7 @@ from knowledgebase.similarity import (
     question_text,
     semantic_available,
 )
+from knowledgebase.similarity.semantic import CachedEmbedder
 
 EXTENSION = "parley.kb.embedder"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -41,7 +42,8 @@ def embedder() -> Embedder | None:
     with _lock:
         if EXTENSION not in app.extensions:
             wanted = app.config.get("KB_SEMANTIC") and semantic_available()
-            app.extensions[EXTENSION] = SentenceTransformerEmbedder() if wanted else None
+            app.extensions[EXTENSION] = (CachedEmbedder(SentenceTransformerEmbedder())
+                                         if wanted else None)
             if wanted:
                 _limit_threads(int(app.config["KB_TORCH_THREADS"]))
     return app.extensions[EXTENSION]

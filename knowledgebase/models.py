@@ -280,3 +280,20 @@ class QuestionEmbedding(db.Model):
     model: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     text_hash: Mapped[str] = mapped_column(sa.String(16))
     vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class RelatedThreads(db.Model):
+    """A thread's most similar threads, scored once and kept (for KB_RELATED_MAX_AGE), so a
+    thread page reads a row instead of scoring the whole question index on every view.
+
+    Only the expensive part is kept: help articles are matched afresh on each view from the
+    small article index, so a newly published answer shows at once.
+    """
+
+    __tablename__ = "kb_related"
+
+    thread_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
+    )
+    matches: Mapped[list] = mapped_column(sa.JSON)  # [[thread_id, score], ...], best first
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

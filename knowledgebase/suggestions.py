@@ -9,9 +9,12 @@ database before it is shown, so hidden or deleted threads never leak.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +23,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Post, PostStatus, Thread
-from knowledgebase import embeddings
+from knowledgebase import embeddings, related
 from knowledgebase.models import Article, ArticleStatus, ArticleThread
 from knowledgebase.similarity import Match, Question, SuggestionIndex, embed_query
 
@@ -54,6 +57,7 @@ def engine() -> SuggestionEngine:
         found = app.extensions.setdefault(EXTENSION, SuggestionEngine(
             Path(app.instance_path) / "kb" / "threads.index",
             max_age=float(app.config["KB_INDEX_MAX_AGE"]),
+            background=bool(app.config["KB_INDEX_BACKGROUND"]),
         ))
     return found
 
@@ -83,7 +87,7 @@ def warm(*, rebuild: bool = False) -> int:
     with found._lock:
         if rebuild:
             found._build(db.session.scalar(select(func.max(Thread.id))) or 0)
-        found._refresh()
+        found._refresh(wait=True)
         return len(found._threads)
 
 
@@ -95,9 +99,11 @@ def reset() -> None:
 class SuggestionEngine:
     """Both indexes, their freshness, and the merge of article and thread hits."""
 
-    def __init__(self, path: Path, *, max_age: float = 3600.0):
+    def __init__(self, path: Path, *, max_age: float = 3600.0, background: bool = False):
         self.path = path
         self.max_age = max_age
+        self.background = background
+        self.builder: threading.Thread | None = None
         self._lock = threading.RLock()
         self._threads: SuggestionIndex | None = None
         self._watermark = 0
@@ -110,58 +116,125 @@ class SuggestionEngine:
     # -- public ----------------------------------------------------------------------------
     def suggest(self, title: str, *, limit: int, external: bool) -> list[Suggestion]:
         """Articles (direct matches, or answering a matching thread) first, then threads."""
+        model = embeddings.embedder()  # embedded once for both indexes, outside the lock
+        vector = None if model is None else embed_query(model, title)
         with self._lock:
-            self._refresh()
-            vector = self._query_vector(title)
-            threads = self._threads.query(title, k=limit * 3, min_score=_min_score(),
-                                          query_embedding=vector)
+            warming = not self._refresh()
+            threads = [] if warming else self._threads.query(
+                title, k=limit * 3, min_score=_min_score(), query_embedding=vector)
             articles = self._articles.query(title, k=MAX_ARTICLES, min_score=_min_score(),
                                             query_embedding=vector)
             articles = self._with_linked(articles, threads)
         return _hydrate(articles[:MAX_ARTICLES], threads, limit, external)
 
     def related_to_thread(self, thread: Thread, *, limit: int) -> list[Suggestion]:
-        """The thread's own article first, then similar articles and threads."""
+        """The thread's own article first, then similar articles and threads; the threads
+        come from the kept list (knowledgebase.related) and are scored only when it is
+        missing or old."""
+        kept = related.stored(thread.id)
         with self._lock:
-            self._refresh()
-            needed = len(self._articles) or thread.id not in self._threads
-            vector = self._query_vector(thread.title) if needed else None  # embed once, if at all
-            threads = self._threads.similar_to(thread.id, k=limit + 2, min_score=_min_score())
-            if thread.id not in self._threads:
-                threads = self._threads.query(thread.title, k=limit + 2, exclude=[thread.id],
-                                              min_score=_min_score(), query_embedding=vector)
+            if kept is None:
+                ready = self._refresh()
+                threads = self._similar_threads(thread, limit + 2) if ready else []
+                if ready:
+                    related.remember(thread.id, threads)
+            else:
+                threads = kept
+                self._refresh_articles()
             own = [Match(a, 1.0) for a in self._article_of_thread.get(thread.id, [])]
-            articles = self._articles.query(thread.title, k=2, min_score=_min_score(),
-                                            query_embedding=vector)
-            articles = self._with_linked(own + articles, threads)
+            articles = self._with_linked(own + self._matching_articles(thread.title), threads)
         threads = [m for m in threads if m.id != thread.id]
         return _hydrate(articles[:MAX_ARTICLES], threads, limit, external=False)
+
+    def keep_related(self, thread_ids: list[int], *, limit: int = 5) -> int:
+        """Score and keep the related threads of these threads (a bulk import's backfill);
+        the caller commits. Returns how many were kept (threads not indexed are not)."""
+        with self._lock:
+            self._refresh(wait=True)
+            found = self._threads.similar_to_many(thread_ids, k=limit + 2,
+                                                  min_score=_min_score())
+            for thread_id, matches in found.items():
+                related.remember(thread_id, matches)
+        return len(found)
+
+    def _similar_threads(self, thread: Thread, k: int) -> list[Match]:
+        if thread.id in self._threads:
+            return self._threads.similar_to(thread.id, k=k, min_score=_min_score())
+        return self._threads.query(thread.title, k=k, exclude=[thread.id],
+                                   min_score=_min_score(),
+                                   query_embedding=self._query_vector(thread.title))
+
+    def _matching_articles(self, title: str) -> list[Match]:
+        if not len(self._articles):
+            return []
+        return self._articles.query(title, k=2, min_score=_min_score(),
+                                    query_embedding=self._query_vector(title))
 
     def related_articles(self, article: Article, *, limit: int) -> list[Suggestion]:
         """Articles similar to this one."""
         with self._lock:
-            self._refresh()
+            self._refresh_articles()
             matches = self._articles.similar_to(article.id, k=limit, min_score=_min_score())
         return _hydrate(matches, [], limit, external=False)
 
     # -- freshness -------------------------------------------------------------------------
-    def _refresh(self) -> None:
+    def _refresh(self, *, wait: bool = False) -> bool:
+        """Bring both indexes up to date; False while the thread index is first being built
+        in the background (callers answer from articles alone meanwhile)."""
         max_id = db.session.scalar(select(func.max(Thread.id))) or 0
-        self._refresh_threads(max_id)
+        self._refresh_articles()
+        return self._refresh_threads(max_id, wait=wait or not self.background)
+
+    def _refresh_articles(self) -> None:
         stamp = _article_stamp()
         if self._articles is None or stamp != self._article_stamp:
             self._build_articles(stamp)
 
-    def _refresh_threads(self, max_id: int) -> None:
-        """Load a newer saved index, else rebuild when too old, else add the new threads."""
+    def _refresh_threads(self, max_id: int, *, wait: bool) -> bool:
+        """Load a newer saved index, else rebuild when too old, else add the new threads.
+
+        Without `wait` a (re)build runs in a background thread, so no request waits for it
+        (at 10,000 threads a build outlasts a gunicorn worker's 30 s timeout): the old index
+        serves meanwhile, or none at first. Returns whether an index is there to use.
+        """
         mtime = _mtime(self.path)
         if mtime > self._loaded_mtime and self._load(mtime, max_id):
-            return
+            return True
         too_old = time.monotonic() - self._built_at > self.max_age
         if self._threads is None or too_old or self._threads.needs_refit:
-            self._build(max_id)
-        elif max_id > self._watermark:
+            if wait:
+                self._build(max_id)
+                return True
+            self._start_build()
+            if self._threads is None:
+                return False
+        if max_id > self._watermark:
             self._add_threads(max_id)
+        return True
+
+    def _start_build(self) -> None:
+        if self.builder is None or not self.builder.is_alive():
+            app = current_app._get_current_object()
+            self.builder = threading.Thread(target=self._build_apart, args=(app,),
+                                            name="kb-index-build", daemon=True)
+            self.builder.start()
+
+    def _build_apart(self, app) -> None:
+        """Build in this thread and swap the result in; one worker at a time builds (a file
+        lock), the others load its saved file when it appears."""
+        with app.app_context(), _build_lock(self.path) as mine:
+            try:
+                if mine:
+                    max_id = db.session.scalar(select(func.max(Thread.id))) or 0
+                    built = self._fit(max_id)
+                    mtime = _save(self.path, built, max_id)
+                    with self._lock:
+                        self._threads, self._watermark = built, max_id
+                        self._built_at, self._loaded_mtime = time.monotonic(), mtime
+            except Exception:  # noqa: BLE001 (logged; the next request tries again)
+                app.logger.exception("building the suggestion index failed")
+            finally:
+                db.session.remove()
 
     def _load(self, mtime: float, max_id: int) -> bool:
         self._loaded_mtime = mtime  # tried once per file, whether or not it fits
@@ -175,12 +248,16 @@ class SuggestionEngine:
         return True
 
     def _build(self, max_id: int) -> None:
+        self._threads = self._fit(max_id)
+        self._watermark, self._built_at = max_id, time.monotonic()
+        self._loaded_mtime = _save(self.path, self._threads, max_id)
+
+    @staticmethod
+    def _fit(max_id: int) -> SuggestionIndex:
         model = embeddings.embedder()
         questions = _thread_questions(0, max_id)
         vectors = embeddings.vectors("thread", questions, model) if model else None
-        self._threads = SuggestionIndex.build(questions, embeddings=vectors)
-        self._watermark, self._built_at = max_id, time.monotonic()
-        self._loaded_mtime = _save(self.path, self._threads, max_id)
+        return SuggestionIndex.build(questions, embeddings=vectors)
 
     def _add_threads(self, max_id: int) -> None:
         questions = _thread_questions(self._watermark, max_id)
@@ -211,9 +288,10 @@ class SuggestionEngine:
 
     # -- scoring ---------------------------------------------------------------------------
     def _query_vector(self, title: str):
+        """The title's embedding in semantic mode (both indexes are semantic then: a saved
+        index of the other kind is never loaded), else None."""
         model = embeddings.embedder()
-        return embed_query(model, title) if model is not None and self._threads.semantic \
-            else None
+        return embed_query(model, title) if model is not None else None
 
     def _with_linked(self, articles: list[Match], threads: list[Match]) -> list[Match]:
         """Articles scored by their own match or by the best matching thread they answer."""
@@ -284,18 +362,43 @@ def _articles_by_id(ids: list[int]) -> dict[int, Article]:
     return {a.id: a for a in rows}
 
 
-def _threads_by_id(ids: list[int]) -> dict[int, Thread]:
-    """Public threads, leaving out those closed as duplicates (their canonical answer shows)."""
+@dataclass(frozen=True)
+class _ThreadRef:
+    id: int
+    title: str
+    solved: bool
+
+
+def _threads_by_id(ids: list[int]) -> dict[int, _ThreadRef]:
+    """Public threads, leaving out those closed as duplicates (their canonical answer shows);
+    only the columns a suggestion shows, since every thread page asks."""
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(Thread).where(Thread.id.in_(ids), Thread.status == PostStatus.PUBLISHED,
-                             Thread.closed_at.is_(None))
+    rows = db.session.execute(
+        select(Thread.id, Thread.title, Thread.accepted_post_id)
+        .where(Thread.id.in_(ids), Thread.status == PostStatus.PUBLISHED,
+               Thread.closed_at.is_(None))
     )
-    return {t.id: t for t in rows}
+    return {r.id: _ThreadRef(r.id, r.title, r.accepted_post_id is not None) for r in rows}
 
 
 # -- the saved thread index ----------------------------------------------------------------
+@contextmanager
+def _build_lock(path: Path) -> Iterator[bool]:
+    """Yields True when this process may build the index (no other process is building)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _mtime(path: Path) -> float:
     try:
         return path.stat().st_mtime

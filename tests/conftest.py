@@ -41,6 +41,9 @@ def base_config(tmp_path, url: str) -> dict:
         # Forum tests exercise the forum; moderation tests turn screening on with make_app.
         "MODERATION_ENABLED": False,
         "MODERATION_COLD_START_DIR": str(default_cache_dir()),
+        # Suggestions are built inside the request in tests, so results are deterministic;
+        # tests/knowledgebase/test_knowledge_related.py covers the background build.
+        "KB_INDEX_BACKGROUND": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SEARCH_INDEX_DIR": str(tmp_path / "instance" / "search_index"),

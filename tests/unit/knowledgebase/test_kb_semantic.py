@@ -2,6 +2,7 @@
 
 The same code paths run unconditionally with the fake embedder in the other test modules.
 """
+import numpy as np
 import pytest
 from fixtures import fixture_questions
 
@@ -40,3 +41,13 @@ def test_semantic_real_model_suggests_and_clusters_fixture(real_embedder):
     clusters = cluster_questions(questions, embedder=real_embedder)
     assert clusters
     assert all(len({truth[i] for i in c.ids}) == 1 for c in clusters)
+
+
+def test_semantic_real_model_single_title_path_matches_batch_encode(real_embedder):
+    if real_embedder is None:
+        assert not semantic_available()
+        return
+    titles = ["How do I reset my password?", "  Where is my parcel?  ", "refund " * 400]
+    one_by_one = np.vstack([real_embedder.embed([title]) for title in titles])
+    assert real_embedder._direct  # the fast single-text path is in use for MiniLM
+    assert np.allclose(one_by_one, real_embedder.embed(titles), atol=1e-5)

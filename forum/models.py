@@ -135,10 +135,19 @@ class Thread(db.Model):
     """A question and its replies; post number 1 carries the question body."""
 
     __tablename__ = "threads"
+    # One index per thread-list tab, in the tab's ORDER BY with the id tie-break, so a deep
+    # page is an index-only walk (forum.queries.list_threads selects ids first). The solved
+    # tab filters on the trailing accepted_post_id without leaving the index.
     __table_args__ = (
-        sa.Index("ix_threads_status_last_activity", "status", "last_activity_at"),
-        sa.Index("ix_threads_status_created", "status", "created_at"),
-        sa.Index("ix_threads_category_last_activity", "category_id", "last_activity_at"),
+        sa.Index("ix_threads_status_created", "status", "created_at", "id", "accepted_post_id"),
+        sa.Index("ix_threads_status_last_activity", "status", "last_activity_at", "id"),
+        sa.Index("ix_threads_status_unanswered", "status", "reply_count", "created_at", "id"),
+        sa.Index(
+            "ix_threads_category_created", "category_id", "status", "created_at", "id",
+            "accepted_post_id",
+        ),
+        sa.Index("ix_threads_category_last_activity", "category_id", "status",
+                 "last_activity_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,7 +185,9 @@ class Post(db.Model):
 
     __tablename__ = "posts"
     __table_args__ = (
-        sa.Index("ix_posts_thread_number", "thread_id", "number"),
+        # No two posts of a thread share a number, even when replies race (services.reply).
+        # A unique index, not a constraint, so SQLite adds it without rebuilding the table.
+        sa.Index("uq_posts_thread_number", "thread_id", "number", unique=True),
         sa.UniqueConstraint("author_id", "client_token", name="uq_posts_author_client_token"),
     )
 

@@ -10,7 +10,16 @@ from sqlalchemy.orm import joinedload
 
 from forum import permissions
 from forum.extensions import db
-from forum.models import Notification, Post, PostStatus, Subscription, Thread, User, Vote
+from forum.models import (
+    Category,
+    Notification,
+    Post,
+    PostStatus,
+    Subscription,
+    Thread,
+    User,
+    Vote,
+)
 
 
 class ThreadFilter(enum.StrEnum):
@@ -51,7 +60,43 @@ def list_threads(
     *, filter: ThreadFilter = ThreadFilter.NEWEST, category_id: int | None = None,
     page: int = 1, per_page: int = 20,
 ) -> Page:
-    """Published threads for a list tab: two queries (count, page) with authors joined."""
+    """Published threads for a list tab, authors and categories joined, the tab's total
+    alongside: one statement (two for a page past the end).
+
+    A deep page costs little: the page's ids come from an index-only walk of the tab's
+    covering index (forum.models.Thread), and only those rows are read and joined.
+    """
+    conditions = _list_conditions(filter, category_id)
+    order = Thread.last_activity_at if filter is ThreadFilter.ACTIVE else Thread.created_at
+    page = max(1, page)
+    page_ids = (
+        select(Thread.id).where(*conditions)
+        .order_by(order.desc(), Thread.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    )
+    total = _total(filter, category_id, conditions).correlate(None)
+    found = db.session.execute(
+        select(Thread, total.scalar_subquery())
+        .where(Thread.id.in_(page_ids))
+        .options(joinedload(Thread.author), joinedload(Thread.category))
+        .order_by(order.desc(), Thread.id.desc())
+    ).all()
+    return Page(items=[thread for thread, _ in found], page=page, per_page=per_page,
+                total=found[0][1] if found else db.session.scalar(total))
+
+
+def _total(filter: ThreadFilter, category_id: int | None, conditions: list):
+    """A tab's total. Newest and active list every published thread, which the categories
+    already count (services keep Category.thread_count), so no thread rows are counted."""
+    if filter not in (ThreadFilter.NEWEST, ThreadFilter.ACTIVE):
+        return select(func.count()).select_from(Thread).where(*conditions)
+    total = select(func.coalesce(func.sum(Category.thread_count), 0))
+    if category_id is not None:
+        total = total.where(Category.id == category_id)
+    return total
+
+
+def _list_conditions(filter: ThreadFilter, category_id: int | None) -> list:
     conditions = [Thread.status == PostStatus.PUBLISHED]
     if category_id is not None:
         conditions.append(Thread.category_id == category_id)
@@ -59,18 +104,7 @@ def list_threads(
         conditions.append(Thread.reply_count == 0)
     elif filter is ThreadFilter.SOLVED:
         conditions.append(Thread.accepted_post_id.is_not(None))
-    order = Thread.last_activity_at if filter is ThreadFilter.ACTIVE else Thread.created_at
-    total = db.session.scalar(select(func.count(Thread.id)).where(*conditions)) or 0
-    page = max(1, page)
-    items = list(db.session.scalars(
-        select(Thread)
-        .where(*conditions)
-        .options(joinedload(Thread.author), joinedload(Thread.category))
-        .order_by(order.desc(), Thread.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ))
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return conditions
 
 
 def get_thread(thread_id: int) -> Thread | None:
@@ -125,19 +159,22 @@ def thread_view(
         .limit(per_page).offset((page - 1) * per_page)
         .scalar_subquery()
     )
-    rows = list(db.session.scalars(
-        select(Post)
+    counted = (select(func.count()).select_from(Post).where(*conditions)
+               .correlate(None).scalar_subquery())
+    found = db.session.execute(  # the reply count rides along: one statement, not two
+        select(Post, counted)
         .where(
             Post.thread_id == thread.id,
             (Post.number == 1) | (Post.id == thread.accepted_post_id) | Post.id.in_(page_ids),
         )
         .options(joinedload(Post.author))
         .order_by(Post.number)
-    ))
+    ).all()
+    rows = [post for post, _ in found]
+    total = found[0][1] if found else 0
     question = next(p for p in rows if p.number == 1)
     accepted = next((p for p in rows if p.id == thread.accepted_post_id), None)
     replies = [p for p in rows if p.number != 1 and p.id != thread.accepted_post_id]
-    total = db.session.scalar(select(func.count(Post.id)).where(*conditions)) or 0
     view = ThreadView(
         thread=thread, question=question, accepted=accepted,
         replies=Page(items=replies, page=page, per_page=per_page, total=total),
@@ -206,8 +243,6 @@ def post_by_client_token(author: User, client_token: str | None) -> Post | None:
 # -- HTML user interface (forum/views.py, forum/auth.py, forum/admin.py) -------------------------
 def category_by_slug(slug: str):
     """The category a /c/<slug> URL names, or None."""
-    from forum.models import Category
-
     return db.session.scalar(select(Category).where(Category.slug == slug.lower()))
 
 

@@ -5,17 +5,21 @@ a code, a message fit to show, and (for form errors) the field at fault.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import re
 import secrets
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum import mail, permissions, rendering, screening, search
@@ -40,6 +44,7 @@ from forum.screening import Screening, ScreenRequest, SubmissionKind
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{2,31}$")
 TITLE_MIN, TITLE_MAX = 8, 200
 PASSWORD_MIN = 10
+NUMBER_ATTEMPTS = 5  # tries at a reply whose post number a concurrent reply took
 COMMON_PASSWORDS = frozenset({
     "password", "password1", "password123", "123456789", "1234567890", "qwertyuiop",
     "iloveyou", "letmein123", "administrator", "welcome123", "passw0rd12", "qwerty1234",
@@ -566,7 +571,12 @@ def reply(
     client_token: str | None = None,
     created_at: datetime | None = None,
 ) -> Post:
-    """Answer in a thread; once published, followers and mentioned people are notified."""
+    """Answer in a thread; once published, followers and mentioned people are notified.
+
+    Replies racing into one thread must not share a post number: each takes the thread's row
+    lock and numbers its post inside the INSERT; should two still clash, the unique index on
+    (thread_id, number) refuses the later one, which is rolled back and tried again.
+    """
     _require(permissions.can_reply(author, thread), "You cannot reply to this thread.")
     existing = _existing_for_token(author, client_token)
     if existing is not None:
@@ -574,32 +584,74 @@ def reply(
     body = _check_body(body)
     request = ScreenRequest(SubmissionKind.REPLY, author, thread.title, body, thread=thread)
     verdict = _screen(request)
-    body = verdict.body or body
-    html, mentioned = _render(body)
-    when = created_at or utcnow()
-    number = (
-        db.session.scalar(select(func.max(Post.number)).where(Post.thread_id == thread.id)) or 0
-    ) + 1
+    draft = _ReplyDraft(request, verdict, verdict.body or body, client_token,
+                        created_at or utcnow())
+    attempt = 1
+    while True:
+        try:
+            return _store_reply(draft)
+        except IntegrityError as exc:
+            winner = _retry_duplicate(author, client_token)  # rolls the attempt back
+            if winner is not None:
+                return winner
+            if not _number_clash(exc) or attempt >= NUMBER_ATTEMPTS:
+                raise
+            attempt += 1
+
+
+@dataclass
+class _ReplyDraft:
+    """A screened reply, kept across attempts so a retry does not screen it again."""
+
+    request: ScreenRequest
+    verdict: Screening
+    body: str
+    client_token: str | None
+    when: datetime
+
+
+def _lock_thread(thread_id: int) -> None:
+    """Hold the thread's row until commit (PostgreSQL), so that replies into one thread take
+    their numbers one after another; SQLite, with its single writer, needs no lock."""
+    db.session.execute(select(Thread.id).where(Thread.id == thread_id).with_for_update())
+
+
+def _next_number(thread_id: int):
+    """The next post number, worked out inside the INSERT itself, so that no other reply can
+    take it between reading and writing; should one still (a writer that skipped the thread
+    lock), the unique index refuses the later insert and reply tries again."""
+    return (
+        select(func.coalesce(func.max(Post.number), 0) + 1)
+        .where(Post.thread_id == thread_id)
+        .scalar_subquery()
+    )
+
+
+def _number_clash(exc: IntegrityError) -> bool:
+    """Whether the insert lost the race for a post number (and may simply try again)."""
+    message = str(exc.orig)
+    return "uq_posts_thread_number" in message or "posts.thread_id, posts.number" in message
+
+
+def _store_reply(draft: _ReplyDraft) -> Post:
+    """Number, store and commit a screened reply: one attempt of the reply use case."""
+    thread, author = draft.request.thread, draft.request.author
+    html, mentioned = _render(draft.body)
+    _lock_thread(thread.id)
     post = Post(
-        thread_id=thread.id, number=number, author_id=author.id, body_source=body,
-        body_html=html, client_token=client_token or None, created_at=when,
-        status=verdict.status,
+        thread_id=thread.id, number=_next_number(thread.id), author_id=author.id,
+        body_source=draft.body, body_html=html, client_token=draft.client_token or None,
+        created_at=draft.when, status=draft.verdict.status,
     )
     db.session.add(post)
     db.session.flush()
     db.session.add(PostRevision(post_id=post.id, number=1, editor_id=author.id,
-                                body_source=body, created_at=when))
-    if verdict.status is PostStatus.PUBLISHED:
-        _on_reply_published(post, mentioned, when)
+                                body_source=draft.body, created_at=draft.when))
+    if draft.verdict.status is PostStatus.PUBLISHED:
+        _on_reply_published(post, mentioned, draft.when)
     _follow(author, thread)
-    screening.screener().record(request, verdict, post=post)
-    try:
-        _commit(thread)
-    except IntegrityError:
-        winner = _retry_duplicate(author, client_token)
-        if winner is None:
-            raise
-        return winner
+    screening.screener().record(draft.request, draft.verdict, post=post)
+    _commit(thread)
     return post
 
 
@@ -805,12 +857,111 @@ def mark_notifications_read(user: User, ids: list[int] | None = None) -> int:
     return changed
 
 
+VIEW_FLUSH_VIEWS = 100  # write buffered views once this many have gathered in a process...
+VIEW_FLUSH_SECONDS = 10.0  # ...or once the oldest of them is this old (checked on each view)
+
+
+class ViewBuffer:
+    """One process's views not yet written: thread id -> count, safe across request threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: Counter[int] = Counter()
+        self._total = 0
+        self._since = 0.0
+
+    def add(self, counts: dict[int, int]) -> None:
+        """Count views (or put back views a failed flush could not write)."""
+        with self._lock:
+            if not self._total:
+                self._since = time.monotonic()
+            self._pending.update(counts)
+            self._total += sum(counts.values())
+
+    def due(self, max_views: int, max_seconds: float) -> bool:
+        """Whether enough views, or old enough ones, are waiting to be written."""
+        with self._lock:
+            return self._total >= max_views or (
+                self._total > 0 and time.monotonic() - self._since >= max_seconds
+            )
+
+    def take(self) -> dict[int, int]:
+        """Everything waiting, leaving the buffer empty."""
+        with self._lock:
+            taken, self._pending, self._total = dict(self._pending), Counter(), 0
+        return taken
+
+
+_VIEW_BUFFER_LOCK = threading.Lock()
+
+
+def _view_buffer() -> ViewBuffer:
+    """The app's buffer, made on first use. Views still in it are written when the process
+    exits normally; a test app's die with it (its database belongs to the next test)."""
+    app = current_app._get_current_object()
+    with _VIEW_BUFFER_LOCK:
+        buffer = app.extensions.get("parley.view_buffer")
+        if buffer is None:
+            buffer = app.extensions["parley.view_buffer"] = ViewBuffer()
+            if not app.testing:
+                atexit.register(_flush_views_at_exit, app)
+    return buffer
+
+
 def record_view(thread: Thread) -> None:
-    """Count a view without loading or locking the row."""
-    db.session.execute(
-        update(Thread).where(Thread.id == thread.id).values(view_count=Thread.view_count + 1)
-    )
-    _commit()
+    """Count a page view in memory; the counts reach the database in batches (flush_views).
+
+    Writing each view cost every thread page an UPDATE and a commit (a disk sync) of its own.
+    Views now gather per process and are written VIEW_FLUSH_VIEWS at a time, or once the
+    oldest has waited VIEW_FLUSH_SECONDS (both app settings), and at a normal exit. The price:
+    a process that is killed outright (SIGKILL, crash, power cut) loses at most those unwritten
+    views, and the count shown lags behind by as many. Tests call flush_views() to write them.
+    """
+    buffer = _view_buffer()
+    buffer.add({thread.id: 1})
+    config = current_app.config
+    if buffer.due(config.get("VIEW_FLUSH_VIEWS", VIEW_FLUSH_VIEWS),
+                  config.get("VIEW_FLUSH_SECONDS", VIEW_FLUSH_SECONDS)):
+        try:
+            flush_views()
+            return
+        except SQLAlchemyError:  # a view count never fails the page; the views wait
+            current_app.logger.warning("thread views kept for the next flush", exc_info=True)
+    # End the page's read-only transaction with a COMMIT (it writes nothing) rather than the
+    # ROLLBACK of the app teardown: psycopg forgets its prepared statements on every rollback,
+    # and PostgreSQL then plans each of the page's queries afresh on the next view.
+    db.session.commit()
+
+
+def flush_views() -> int:
+    """Write the buffered views in one commit (one UPDATE per thread); returns how many."""
+    buffer = _view_buffer()
+    counts = buffer.take()
+    if not counts:
+        return 0
+    table = Thread.__table__
+    stmt = (update(table).where(table.c.id == bindparam("thread_id"))
+            .values(view_count=table.c.view_count + bindparam("views")))
+    # thread id order, so two processes flushing at once take their row locks in one order
+    rows = [{"thread_id": tid, "views": n} for tid, n in sorted(counts.items())]
+    try:
+        db.session.execute(stmt, rows)
+        _commit()
+    except Exception:
+        db.session.rollback()
+        buffer.add(counts)  # not lost: the next flush tries again
+        raise
+    return sum(counts.values())
+
+
+def _flush_views_at_exit(app) -> None:
+    """Write what is left when the process ends; a failure is logged, never raised."""
+    try:
+        with app.app_context():
+            flush_views()
+            db.session.remove()
+    except Exception:  # noqa: BLE001 (the interpreter is going away; say so and move on)
+        app.logger.exception("buffered thread views could not be written at exit")
 
 
 # -- import ------------------------------------------------------------------------------------

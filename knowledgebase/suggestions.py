@@ -374,12 +374,13 @@ def _threads_by_id(ids: list[int]) -> dict[int, _ThreadRef]:
     only the columns a suggestion shows, since every thread page asks."""
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(Thread.id, Thread.title, Thread.accepted_post_id)
-        .where(Thread.id.in_(ids), Thread.status == PostStatus.PUBLISHED,
-               Thread.closed_at.is_(None))
+    rows = db.session.execute(  # by primary key only: with the status filter in SQL,
+        # SQLite walked a thread-list index of every published thread instead (3 ms, not 0.2)
+        select(Thread.id, Thread.title, Thread.accepted_post_id, Thread.status,
+               Thread.closed_at).where(Thread.id.in_(ids))
     )
-    return {r.id: _ThreadRef(r.id, r.title, r.accepted_post_id is not None) for r in rows}
+    return {r.id: _ThreadRef(r.id, r.title, r.accepted_post_id is not None) for r in rows
+            if r.status is PostStatus.PUBLISHED and r.closed_at is None}
 
 
 # -- the saved thread index ----------------------------------------------------------------

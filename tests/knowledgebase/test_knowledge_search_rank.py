@@ -121,6 +121,32 @@ def test_rank_old_article_outranks_many_newer_threads(ranked_app, factory, kb, m
     assert _order(_hits("reset router", per_page=2))[0] == (DOC_TYPE, article.id)
 
 
+@pytest.mark.parametrize("rare_share", [0.0, 2.0])  # never rare / always rare
+def test_type_filter_same_results_inside_or_outside_index_scan(ranked_app, factory, kb,
+                                                               monkeypatch, rare_share):
+    """PostgreSQL filters a rare type inside the index scan and a common one after it (a
+    plan choice): either way a filtered search returns exactly that type's matches."""
+    from forum.search import postgres
+
+    monkeypatch.setattr(postgres, "RARE_SHARE", rare_share)
+    monkeypatch.setattr(postgres, "_TYPE_COUNTS", {})
+    threads = _router_threads(factory)
+    article = _router_article(kb)
+
+    only_threads = search.run(db.session, SearchQuery(text="reset router",
+                                                      doc_types=("thread",)))
+    only_articles = search.run(db.session, SearchQuery(text="reset router",
+                                                       doc_types=(DOC_TYPE,)))
+    partial = search.run(db.session, SearchQuery(text="router zxqvw", doc_types=(DOC_TYPE,)))
+
+    assert (sorted(h.doc_id for h in only_threads.hits), only_threads.total) == (
+        sorted(t.id for t in threads), 3)
+    assert {h.doc_type for h in only_threads.hits} == {"thread"}
+    assert _order(only_articles.hits) == [(DOC_TYPE, article.id)]
+    assert (only_articles.total, partial.total, partial.partial) == (1, 1, True)
+    assert _order(partial.hits) == [(DOC_TYPE, article.id)]
+
+
 def test_api_search_returns_articles_and_threads_article_first(ranked_app, factory, kb):
     threads = _router_threads(factory)
     article = _router_article(kb)

@@ -8,7 +8,7 @@ import random
 import shutil
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from forum import search, services
 from forum.extensions import db
@@ -150,7 +150,8 @@ def test_search_many_matches_paginates_with_total_and_pages(search_app, factory)
     assert [p.pages for p in pages] == [3, 3, 3]
     assert [len(p.hits) for p in pages] == [10, 10, 3]
     assert {i for p in pages for i in ids(p)} == created
-    assert run("printer", page=4, per_page=10).hits == []
+    past_end = run("printer", page=4, per_page=10)
+    assert (past_end.hits, past_end.total) == ([], 23)
 
 
 def test_search_doc_type_filter_keeps_only_that_type(search_app, factory):
@@ -158,6 +159,71 @@ def test_search_doc_type_filter_keeps_only_that_type(search_app, factory):
 
     assert ids(run("projector", doc_types=("thread",))) == [thread.id]
     assert run("projector", doc_types=("article",)).total == 0
+
+
+def test_search_same_words_again_parses_query_once(search_app, factory, backend_name,
+                                                   monkeypatch):
+    """PostgreSQL parses the words with plainto_tsquery once; a search page asks for the same
+    words again (threads, help articles, the partial retry). Whoosh never asks the database."""
+    from forum.search import postgres
+
+    monkeypatch.setattr(postgres, "_TSQUERIES", {})
+    factory.thread(title="Projector fan is loud", body="The projector hums.")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        first = run("projector hums loudly quietly")  # nothing has all four: a partial retry
+        parsed_first = sum("plainto_tsquery" in s for s in statements)
+        statements.clear()
+        again = run("projector hums loudly quietly", doc_types=("thread",))
+        parsed_again = sum("plainto_tsquery" in s for s in statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert (first.partial, ids(again)) == (True, ids(first))
+    assert (parsed_first, parsed_again) == ((2, 0) if backend_name == "postgres" else (0, 0))
+
+
+def test_postgres_common_type_filter_stays_out_of_index_scan():
+    """Inside the scan, a filter on the type most documents have makes PostgreSQL read every
+    such row through the primary key and test each tsvector (68 ms against 20 on 10,000
+    threads); it is applied to the scan's rows instead. A rare type stays inside."""
+    from sqlalchemy.dialects import postgresql
+
+    from forum.models import SearchDocument as Row
+    from forum.search import postgres
+
+    def matches_sql(kept: list[str], extra: list) -> str:
+        sql = str(postgres._count([Row.tsv.op("@@")("x"), *extra], kept)
+                  .compile(dialect=postgresql.dialect()))
+        cte = sql.split("matches AS MATERIALIZED", 1)[1]
+        return cte.split("WHERE", 1)[1].split("\n", 1)[0]  # the scan's own conditions
+
+    common = matches_sql(["thread"], [])
+    rare = matches_sql([], [Row.doc_type.in_(["article"])])
+
+    assert "tsv @@" in common and "doc_type" not in common
+    assert "doc_type IN" in rare
+
+
+def test_postgres_rare_types_counted_from_search_rows(app, monkeypatch):
+    from forum.search import postgres
+
+    monkeypatch.setattr(postgres, "_TYPE_COUNTS", {})
+    db.session.add_all(
+        [SearchDocument(doc_type="thread", doc_id=n, title="t", body="b") for n in range(19)]
+        + [SearchDocument(doc_type="article", doc_id=1, title="a", body="b")]
+    )
+    db.session.flush()
+
+    assert postgres._rare(db.session, ["article"]) is True  # 1 of 20
+    assert postgres._rare(db.session, ["thread"]) is False
+    assert postgres._rare(db.session, ["thread", "article"]) is False
+    db.session.rollback()
 
 
 def test_search_type_boost_multiplies_score_and_keeps_order(search_app, factory, monkeypatch):

@@ -138,6 +138,8 @@ def test_type_filter_same_results_inside_or_outside_index_scan(ranked_app, facto
     only_articles = search.run(db.session, SearchQuery(text="reset router",
                                                        doc_types=(DOC_TYPE,)))
     partial = search.run(db.session, SearchQuery(text="router zxqvw", doc_types=(DOC_TYPE,)))
+    past_end = search.run(db.session, SearchQuery(text="reset router", doc_types=("thread",),
+                                                  page=2, per_page=3))
 
     assert (sorted(h.doc_id for h in only_threads.hits), only_threads.total) == (
         sorted(t.id for t in threads), 3)
@@ -145,6 +147,7 @@ def test_type_filter_same_results_inside_or_outside_index_scan(ranked_app, facto
     assert _order(only_articles.hits) == [(DOC_TYPE, article.id)]
     assert (only_articles.total, partial.total, partial.partial) == (1, 1, True)
     assert _order(partial.hits) == [(DOC_TYPE, article.id)]
+    assert (past_end.hits, past_end.total) == ([], 3)
 
 
 def test_api_search_returns_articles_and_threads_article_first(ranked_app, factory, kb):

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
-from forum import services
+from forum import services, signals
 from forum.extensions import db
-from forum.models import Role, User, utcnow
+from forum.models import Role, Thread, User, utcnow
 
 LOGIN_FILE = "demo-login.txt"
 ADMIN = "admin"
@@ -272,14 +273,23 @@ def seed(instance_path: str) -> str:
         for name, description in CATEGORIES
     }
     now = utcnow()
-    replies = 0
+    threads = {}
     for question in QUESTIONS:
-        replies += _ask(question, people, categories, now)
-    return f"{len(people)} people, {len(categories)} categories, {len(QUESTIONS)} questions, " \
-           f"{replies} replies"
+        threads[question.title] = _ask(question, people, categories, now)
+    replies = sum(len(q.answers) for q in QUESTIONS)
+    parts = [f"{len(people)} people", f"{len(categories)} categories",
+             f"{len(QUESTIONS)} questions", f"{replies} replies"]
+    app = current_app._get_current_object()
+    # a command runs outside any request: receivers build links (a help article's address on
+    # the threads it answers) against the configured site address, as mail does
+    with app.test_request_context("/", base_url=app.config["BASE_URL"]):
+        added = signals.demo_seeded.send(app, people=people, categories=categories,
+                                         threads=threads)
+    parts += [phrase for _receiver, phrase in added if phrase]
+    return ", ".join(parts)
 
 
-def _ask(question: Question, people: dict, categories: dict, now) -> int:
+def _ask(question: Question, people: dict, categories: dict, now) -> Thread:
     """Post one question with its answers, accepted answer and helpful votes."""
     asked_at = now - timedelta(days=question.days_ago)
     thread = services.create_thread(
@@ -293,4 +303,4 @@ def _ask(question: Question, people: dict, categories: dict, now) -> int:
             services.vote_helpful(post, actor=people[voter])
         if answer.accepted:
             services.accept_answer(post, actor=people[question.author])
-    return len(question.answers)
+    return thread

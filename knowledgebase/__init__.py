@@ -22,7 +22,7 @@ def init_app(app) -> None:
     """Register the knowledge base: tables, search documents, pages, API, CLI, listeners."""
     from forum import api as forum_api
     from forum import signals
-    from knowledgebase import api, cli, models, receivers, searchdocs, views  # noqa: F401
+    from knowledgebase import api, cli, demo, models, receivers, searchdocs, views  # noqa: F401
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -33,5 +33,6 @@ def init_app(app) -> None:
     forum_api.extend(app, api.bp, api.contribute_openapi)
     cli.register(app)
     signals.search_ran.connect(receivers.on_search_ran)
+    signals.demo_seeded.connect(demo.on_demo_seeded)
     for name, function in receivers.TEMPLATE_GLOBALS.items():
         app.add_template_global(function, name)

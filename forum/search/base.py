@@ -52,7 +52,8 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One result; snippet_html is escaped text with <mark> around matched terms."""
+    """One result; snippet_html and title_html are escaped text with <mark> around matched
+    terms (title_html is the whole title)."""
 
     doc_type: str
     doc_id: int
@@ -61,6 +62,7 @@ class SearchHit:
     category_id: int | None
     solved: bool
     score: float
+    title_html: str = ""
 
 
 @dataclass

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from forum.models import SearchDocument as SearchRow
 from forum.search import documents
 from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_words
-from forum.search.text import snippet, stems_of
+from forum.search.text import highlight, snippet, stems_of
 
 # ts_rank_cd weights for {D, C, B, A}: a title (A) match counts five times a body (B) match;
 # normalisation 1 divides by 1 + log(length), so one mention in a long thread ranks lower.
@@ -146,6 +146,7 @@ class PostgresBackend:
         hits = [
             SearchHit(
                 doc_type=row.doc_type, doc_id=row.doc_id, title=row.title,
+                title_html=highlight(row.title, marked),
                 snippet_html=snippet(row.body, marked), category_id=row.category_id,
                 solved=row.solved, score=float(row.rank),
             )

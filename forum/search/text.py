@@ -48,6 +48,11 @@ def snippet(text: str, stems: frozenset[str]) -> str:
     return " … ".join(_marked(text, start, end, matches) for start, end in windows)
 
 
+def highlight(text: str, stems: frozenset[str]) -> str:
+    """The whole (short) text escaped, each matched word in <mark>: for result titles."""
+    return _marked(text, 0, len(text), _matches(text, stems))
+
+
 def _matches(text: str, stems: frozenset[str], limit: int = 100) -> list[tuple[int, int, str]]:
     """(start, end, stem) of words in text that analyse to one of the query's stems."""
     prefixes = {s[:-1] if s.endswith("i") and len(s) > 3 else s for s in stems}

@@ -24,7 +24,7 @@ from whoosh.index import LockError
 from forum.models import SearchOutbox
 from forum.search import documents, scoring
 from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_words
-from forum.search.text import ANALYZER, snippet
+from forum.search.text import ANALYZER, highlight, snippet
 
 TITLE_BOOST = 3.0
 FIELD_BOOSTS = (("title", TITLE_BOOST), ("body", 1.0))
@@ -315,6 +315,7 @@ def _hit(fields: dict, score: float, stems: frozenset[str]) -> SearchHit:
         doc_type=fields["doc_type"],
         doc_id=int(fields["doc_id"]),
         title=fields["title"],
+        title_html=highlight(fields["title"], stems),
         snippet_html=snippet(fields["body"], stems),
         category_id=int(fields["category_id"]) if fields["category_id"] else None,
         solved=fields["solved"] == "1",

@@ -449,6 +449,12 @@ def test_search_shows_title_snippet_category_and_solved(client, factory, questio
     assert "Routers" in html and "Solved" in html
 
 
+def test_search_marks_matched_words_in_result_title(client, question):
+    html = _html(client.get("/search?q=reset"))
+
+    assert '<mark>reset</mark> my router?</a></h3>' in html
+
+
 def test_search_filters_by_category_and_solved(client, factory, question):
     other = factory.thread(title="Router lights in the other category?",
                            body="My router lights are off.")
@@ -461,7 +467,7 @@ def test_search_filters_by_category_and_solved(client, factory, question):
 def test_search_partial_matches_say_so(client, question):
     html = _html(client.get("/search?q=router+zebra"))
     assert "No result had every word; showing partial matches" in html
-    assert "How do I reset my router?" in html
+    assert "How do I reset my <mark>router</mark>?" in html
 
 
 def test_search_paginates(app, client, factory):

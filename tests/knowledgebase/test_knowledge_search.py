@@ -23,8 +23,8 @@ def test_search_page_shows_matching_article_above_threads(client, factory, kb):
                  summary="Two steps to reset the router.")
     page = client.get("/search?q=reset+router").get_data(as_text=True)
     assert "Help article" in page
-    article_at = page.index("How to reset your router")
-    thread_at = page.index("Router reset question number")
+    article_at = page.index("How to <mark>reset</mark> your <mark>router</mark>")
+    thread_at = page.index("<mark>Router</mark> <mark>reset</mark> question number")
     assert article_at < thread_at
     assert "Two steps to reset the router." in page
 

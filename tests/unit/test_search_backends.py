@@ -103,6 +103,16 @@ def test_search_snippet_marks_term_and_escapes_html(search_app, factory):
     assert "<b>" not in hit.snippet_html
 
 
+def test_search_title_marks_matched_words_and_escapes_html(search_app, factory):
+    factory.thread(title="Routers <script> & the hub: routing tips",
+                   body="Nothing to see in the body.")
+
+    [hit] = run("router").hits
+
+    assert hit.title_html == ("<mark>Routers</mark> &lt;script&gt; &amp; the hub: routing tips")
+    assert hit.title == "Routers <script> & the hub: routing tips"
+
+
 def test_search_category_filter_returns_only_that_category(search_app, factory):
     author = factory.user()
     phones, laptops = factory.category("Phones"), factory.category("Laptops")

@@ -26,3 +26,16 @@ def test_staff_desk_forbidden_to_customers(client, factory):
 def test_staff_desk_requires_sign_in(client):
     response = client.get("/staff/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_staff_desk_linked_from_account_menu_for_staff_only(client, factory):
+    """The header drops the desk link on narrower screens; the account menu keeps it."""
+    menu_link = '<a role="menuitem" href="/staff/">Staff desk</a>'
+    login(client, factory.user(role=Role.STAFF))
+    staff_page = client.get("/threads").get_data(as_text=True)
+    client.post("/logout")
+    login(client, factory.user())
+    customer_page = client.get("/threads").get_data(as_text=True)
+
+    assert menu_link in staff_page and 'class="main-nav is-staff"' in staff_page
+    assert menu_link not in customer_page and 'class="main-nav"' in customer_page

@@ -25,3 +25,8 @@ def init_app(app) -> None:
     from moderation import cli
 
     app.cli.add_command(cli.group)
+
+    from forum import signals
+    from moderation import demo
+
+    signals.demo_seeded.connect(demo.on_demo_seeded)

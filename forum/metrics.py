@@ -75,6 +75,38 @@ def response_report(*, days: int = 30, target_minutes: int = 60,
     )
 
 
+# The ask page's promise, per database: re-measured every few minutes, not on every view.
+_TYPICAL: dict[str, tuple[datetime, float | None]] = {}
+TYPICAL_SECONDS = 300
+TYPICAL_MIN_ANSWERED = 5
+
+
+def typical_first_answer_minutes(*, days: int = 30, now: datetime | None = None) -> float | None:
+    """The median minutes to a first answer over the last `days`, for the ask page to promise
+    honestly; None until at least TYPICAL_MIN_ANSWERED questions were answered."""
+    now = now or utcnow()
+    key = db.engine.url.render_as_string(hide_password=True)
+    cached = _TYPICAL.get(key)
+    if cached is None or (now - cached[0]).total_seconds() > TYPICAL_SECONDS \
+            or now < cached[0]:
+        report = response_report(days=days, now=now)
+        value = report.median_first_reply_minutes \
+            if report.answered >= TYPICAL_MIN_ANSWERED else None
+        cached = _TYPICAL[key] = (now, value)
+    return cached[1]
+
+
+def duration_words(minutes: float) -> str:
+    """'12 minutes', '3 hours', '2 days': rounded the way a person would say it."""
+    if minutes < 60:
+        count, unit = max(1, round(minutes)), "minute"
+    elif minutes < 48 * 60:
+        count, unit = round(minutes / 60), "hour"
+    else:
+        count, unit = round(minutes / (24 * 60)), "day"
+    return f"{count} {unit}{'s' if count != 1 else ''}"
+
+
 @dataclass(frozen=True)
 class WaitingQuestion:
     """A question still waiting for its first answer."""

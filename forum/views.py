@@ -24,7 +24,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest, default_exceptions
 
-from forum import forms, permissions, queries, rendering, search, services, signals
+from forum import forms, metrics, permissions, queries, rendering, search, services, signals
 from forum.extensions import db, limiter
 from forum.models import PostStatus, utcnow
 from forum.queries import ThreadFilter
@@ -250,7 +250,7 @@ def ask():
         form.client_token.data = forms.new_client_token()
         chosen = queries.category_by_slug(request.args.get("category", ""))
         form.category.data = chosen.id if chosen else None
-        return render_template("forum/ask.html", form=form)
+        return render_template("forum/ask.html", form=form, typical=_typical_answer())
     if form.validate_on_submit():
         try:
             found = services.create_thread(
@@ -262,7 +262,13 @@ def ask():
             forms.attach_error(form, exc)
         else:
             return redirect(thread_url(found), 303)
-    return render_template("forum/ask.html", form=form), 400
+    return render_template("forum/ask.html", form=form, typical=_typical_answer()), 400
+
+
+def _typical_answer() -> str | None:
+    """'2 hours': the measured median wait for a first answer, or None without enough data."""
+    minutes = metrics.typical_first_answer_minutes()
+    return metrics.duration_words(minutes) if minutes is not None else None
 
 
 # -- one post --------------------------------------------------------------------------------------

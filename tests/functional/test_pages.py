@@ -1,13 +1,14 @@
 """Forum pages through the test client: browsing, the thread page, posting and its actions,
 profiles, notifications and search."""
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from forum import services
+from forum import metrics, services
 from forum.extensions import db
-from forum.models import Notification, Post, PostStatus, Role, Subscription, Thread
+from forum.models import Notification, Post, PostStatus, Role, Subscription, Thread, utcnow
 from tests.conftest import count_queries, login
 
 
@@ -215,6 +216,25 @@ def test_ask_form_renders_fresh_client_token(client, factory, alice):
     tokens = [re.search(r'name="client_token" type="hidden" value="([0-9a-f]{32})"',
                         _html(client.get("/ask"))).group(1) for _ in range(2)]
     assert tokens[0] != tokens[1]
+
+
+def test_ask_page_promises_the_measured_first_answer_time(client, factory, alice, monkeypatch):
+    monkeypatch.setattr(metrics, "_TYPICAL", {})
+    category, helper = factory.category(), factory.user("helper")
+    start = utcnow() - timedelta(days=2)
+    login(client, alice)
+    before = _html(client.get("/ask"))
+    monkeypatch.setattr(metrics, "_TYPICAL", {})
+    for n, wait in enumerate([20, 40, 45, 50, 300]):
+        thread = services.create_thread(author=alice, title=f"Measured question {n}", body="b",
+                                        category=category, created_at=start)
+        services.reply(thread, author=helper, body="answer",
+                       created_at=start + timedelta(minutes=wait))
+
+    after = _html(client.get("/ask"))
+
+    assert "first answer within" not in before and "sees every question" in before
+    assert "had a first answer within 45 minutes" in after
 
 
 def test_ask_invalid_form_keeps_everything_typed(client, factory, alice):

@@ -46,3 +46,45 @@ def test_unanswered_queue_oldest_first_and_flags_overdue(factory):
 
     assert [w.thread.id for w in queue] == [old.id, new.id]
     assert [w.overdue for w in queue] == [True, False]
+
+
+def _answered_after(factory, minutes: list[int]) -> None:
+    asker, helper, category = factory.user(), factory.user(), factory.category()
+    start = utcnow() - timedelta(days=3)
+    for n, wait in enumerate(minutes):
+        thread = services.create_thread(author=asker, title=f"Question number {n} here",
+                                        body="b", category=category, created_at=start)
+        services.reply(thread, author=helper, body="an answer",
+                       created_at=start + timedelta(minutes=wait))
+
+
+def test_typical_first_answer_is_the_measured_median(factory, monkeypatch):
+    monkeypatch.setattr(metrics, "_TYPICAL", {})
+    _answered_after(factory, [30, 90, 120, 150, 600])
+
+    assert metrics.typical_first_answer_minutes() == 120.0
+
+
+def test_typical_first_answer_none_with_too_few_answers(factory, monkeypatch):
+    monkeypatch.setattr(metrics, "_TYPICAL", {})
+    _answered_after(factory, [30, 90, 120, 150])
+
+    assert metrics.typical_first_answer_minutes() is None
+
+
+def test_typical_first_answer_kept_for_a_while_then_measured_again(factory, monkeypatch):
+    monkeypatch.setattr(metrics, "_TYPICAL", {})
+    now = utcnow()
+    _answered_after(factory, [30, 90, 120, 150, 600])
+    first = metrics.typical_first_answer_minutes(now=now)
+    _answered_after(factory, [1000, 1000, 1000, 1000, 1000, 1000])
+
+    kept = metrics.typical_first_answer_minutes(now=now + timedelta(seconds=60))
+    later = metrics.typical_first_answer_minutes(now=now + timedelta(seconds=301))
+
+    assert (first, kept, later) == (120.0, 120.0, 1000.0)
+
+
+def test_duration_words_round_like_a_person():
+    assert [metrics.duration_words(m) for m in (0.2, 12, 59.4, 60, 90, 47 * 60, 49 * 60)] == [
+        "1 minute", "12 minutes", "59 minutes", "1 hour", "2 hours", "47 hours", "2 days"]

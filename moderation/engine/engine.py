@@ -32,6 +32,7 @@ from .types import (
 PII_REASONS = {
     "card": "a payment card number",
     "iban": "a bank account number",
+    "account": "an account number",
     "national_id": "a national ID number",
     "email": "an e-mail address",
     "phone": "a phone number",

@@ -1,4 +1,5 @@
-"""Private data check: find card numbers, IBANs, national IDs, e-mails and phones, and redact them.
+"""Private data check: find card numbers, IBANs, account numbers, national IDs, e-mails and
+phones, and redact them.
 
 Each detector validates what the pattern finds (Luhn and issuer ranges for cards, mod-97 and
 country length for IBANs, numbering rules for IDs and phones) and respects labels: a number
@@ -15,11 +16,12 @@ from .text import email_spans
 REPLACEMENTS = {
     "card": "[card number removed]",
     "iban": "[bank account removed]",
+    "account": "[account number removed]",
     "national_id": "[ID number removed]",
     "email": "[email removed]",
     "phone": "[phone number removed]",
 }
-PRIORITY = ("card", "iban", "national_id", "email", "phone")
+PRIORITY = ("card", "iban", "account", "national_id", "email", "phone")
 _ANY_DIGITS = re.compile(r"\d\d")
 
 
@@ -280,6 +282,23 @@ def _european_local(digits: str, groups: tuple[int, ...]) -> bool:
     return len(groups) <= 5 and min(groups) >= 2
 
 
+# ---------------------------------------------------------------- account numbers
+
+# A customer, account or membership number is only recognisable by its label: six or more
+# digits right after "account number (is)", "acct no.", "customer #", "member ID"...
+_ACCOUNT_RE = re.compile(
+    r"\b(?:account|acct|a/c|customer|membership|member)"
+    r"(?:\s*(?:number|no\.?|num|nr|id|#))?(?:\s+(?:is|was))?\s*[:#]?\s*"
+    r"(\d(?:[ -]?\d){5,19})(?![\w.]|[ -]\d)",
+    re.IGNORECASE,
+)
+
+
+def _accounts(text: str) -> list[PiiMatch]:
+    """Labelled customer and account numbers (the label stays, the digits go)."""
+    return [PiiMatch("account", m.start(1), m.end(1)) for m in _ACCOUNT_RE.finditer(text)]
+
+
 # ---------------------------------------------------------------- all together
 
 
@@ -293,7 +312,7 @@ def find_pii(text: str, *, allowed_email_domains: frozenset[str] = frozenset(),
     candidates: list[PiiMatch] = []
     digits = _ANY_DIGITS.search(text) is not None
     if digits:
-        candidates += _cards(text) + _ibans(text) + _national_ids(text)
+        candidates += _cards(text) + _ibans(text) + _accounts(text) + _national_ids(text)
     if not contacts_allowed:
         if "@" in text:
             candidates += _emails(text, allowed_email_domains)

@@ -32,6 +32,7 @@ CHECKS: dict[str, str] = {
     "abuse.brand_criticism": "Negative opinions about the brand, its products, prices or service.",
     "pii.card": "A payment card number (checked with the Luhn checksum).",
     "pii.iban": "A bank account number in IBAN form (checked with mod-97).",
+    "pii.account": "A customer or account number, recognised by its label ('account number').",
     "pii.national_id": "A national ID number (US Social Security, UK National Insurance).",
     "pii.email": "An e-mail address.",
     "pii.phone": "A phone number.",
@@ -254,19 +255,19 @@ DEFAULT_RULES_DATA: dict = {
         },
         {
             "code": "R4", "title": "Keep private data private",
-            "summary": "Card numbers, bank details, ID numbers, e-mail addresses and phone "
-                       "numbers are removed before publication.",
-            "explanation": "For your safety we remove payment card numbers, IBANs, national ID "
-                           "numbers, e-mail addresses and phone numbers before your post is "
-                           "published, and offer you a private conversation with staff "
-                           "instead. Order numbers, error codes, version numbers, IP addresses "
-                           "in logs and dates are fine to share.",
+            "summary": "Card numbers, bank details, account and ID numbers, e-mail addresses "
+                       "and phone numbers are removed before publication.",
+            "explanation": "For your safety we remove payment card numbers, IBANs, account "
+                           "numbers, national ID numbers, e-mail addresses and phone numbers "
+                           "before your post is published, and offer you a private "
+                           "conversation with staff instead. Order numbers, error codes, "
+                           "version numbers, IP addresses in logs and dates are fine to share.",
             "example": "\"My card 4111 1111 1111 1111 was charged twice\" is published as "
                        "\"My card [card number removed] was charged twice\".",
             "advice": "Continue privately with staff if they need those details.",
             "enforced_by": [_e(c, "publish_redacted") for c in
-                            ("pii.card", "pii.iban", "pii.national_id", "pii.email",
-                             "pii.phone")],
+                            ("pii.card", "pii.iban", "pii.account", "pii.national_id",
+                             "pii.email", "pii.phone")],
             "flag_reasons": ["private_data"],
         },
         {

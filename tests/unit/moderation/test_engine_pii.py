@@ -38,6 +38,9 @@ def test_iban_valid_checks_mod97_and_country_length():
     ("call +44 20 7946 0958", "phone"),
     ("call (415) 555-2671", "phone"),
     ("mobile 07700 900123", "phone"),
+    ("my account number is 40012345", "account"),
+    ("Acct no. 1234-5678-90 please check", "account"),
+    ("customer #: 99887766", "account"),
 ])
 def test_find_pii_each_kind_is_found(text, kind):
     assert [m.kind for m in find_pii(text)] == [kind]
@@ -48,9 +51,18 @@ def test_find_pii_each_kind_is_found(text, kind):
     "ping 192.168.1.254 time=14 ms", "300 Mbps down", "since 2024-03-15 14:30:05",
     "on 15/03/2024", "order #4001234567", "card ending 1111", "SSN 000-12-3456",
     "ssn-like 666-12-3456", "IBAN GB82 WEST 1234 5698 7654 33",
+    "customer for 12 years", "account created 2019-03-15", "member since 2012",
+    "my account number ends in 4321", "account 12345",
 ])
 def test_find_pii_technical_numbers_are_not_personal(text):
     assert find_pii(text) == []
+
+
+def test_redact_account_number_keeps_its_label():
+    text = "My account number is 40012345, can you check?"
+
+    assert redact(text, find_pii(text)) == (
+        "My account number is [account number removed], can you check?")
 
 
 def test_redact_replaces_each_value_with_a_notice():

@@ -885,6 +885,11 @@ class ViewBuffer:
                 self._total > 0 and time.monotonic() - self._since >= max_seconds
             )
 
+    def pending(self, thread_id: int) -> int:
+        """Views of one thread counted here and not yet written."""
+        with self._lock:
+            return self._pending.get(thread_id, 0)
+
     def take(self) -> dict[int, int]:
         """Everything waiting, leaving the buffer empty."""
         with self._lock:
@@ -931,6 +936,14 @@ def record_view(thread: Thread) -> None:
     # ROLLBACK of the app teardown: psycopg forgets its prepared statements on every rollback,
     # and PostgreSQL then plans each of the page's queries afresh on the next view.
     db.session.commit()
+
+
+def views_shown(thread: Thread) -> int:
+    """A thread's view count as pages show it: the written count plus the views this process
+    has counted but not yet written (else a quiet community's pages say "0 views" for a while
+    after being read)."""
+    buffer = current_app.extensions.get("parley.view_buffer")
+    return thread.view_count + (buffer.pending(thread.id) if buffer is not None else 0)
 
 
 def flush_views() -> int:

@@ -107,6 +107,12 @@ def thread_url(thread, **values) -> str:
     return url_for("forum.thread", thread_id=thread.id, **values)
 
 
+@bp.app_template_global()
+def views_shown(thread) -> int:
+    """Views written so far plus those this process has counted and not yet written."""
+    return services.views_shown(thread)
+
+
 @bp.app_template_filter("ago")
 def ago(when: datetime | None) -> str:
     """'just now', '5 minutes ago', '3 days ago', then a plain date for old things."""

@@ -83,3 +83,20 @@ def test_views_left_at_exit_are_written(app, factory):
     services.record_view(thread)
     services._flush_views_at_exit(app)
     assert _stored(thread) == 1
+
+
+def test_pages_show_views_not_yet_written(app, factory):
+    """A quiet community's pages would say "0 views" until a batch is written."""
+    thread = factory.thread(title="Counted before it is written")
+    other = factory.thread(title="Nobody has read this one")
+    client = app.test_client()
+    client.get(f"/t/{thread.id}")
+    client.get(f"/t/{thread.id}")
+
+    page = client.get(f"/t/{thread.id}").get_data(as_text=True)
+    listing = client.get("/threads").get_data(as_text=True)
+
+    assert _stored(thread) == 0
+    assert (services.views_shown(thread), services.views_shown(other)) == (3, 0)
+    assert '<span class="dot">2 views</span>' in page  # this view is counted after it renders
+    assert '<strong>3</strong><span>views</span>' in listing

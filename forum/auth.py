@@ -79,7 +79,7 @@ def login():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            flash(f"Welcome back, {user.name}.", "success")
+            flash(f"Welcome back, {user.name.rstrip('.')}.", "success")
             return redirect(safe_next(url_for("forum.index")), 303)
         form.form_errors.append("That username or email and password do not match an account.")
     return render_template("auth/login.html", form=form), _status(form)

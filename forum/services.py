@@ -472,11 +472,12 @@ def _follow(user: User, thread: Thread) -> None:
         db.session.add(Subscription(user_id=user.id, thread_id=thread.id))
 
 
-def _notify(user_ids, kind: NotificationKind, *, actor: User, thread: Thread, post: Post) -> None:
+def _notify(user_ids, kind: NotificationKind, *, actor: User, thread: Thread, post: Post,
+            when: datetime | None = None) -> None:
     for uid in user_ids:
         db.session.add(
             Notification(user_id=uid, kind=kind, actor_id=actor.id, thread_id=thread.id,
-                         post_id=post.id)
+                         post_id=post.id, created_at=when or utcnow())
         )
 
 
@@ -672,9 +673,11 @@ def _notify_reply(thread: Thread, post: Post, author: User, mentioned: list[User
     followers = set(db.session.scalars(
         select(Subscription.user_id).where(Subscription.thread_id == thread.id)
     ))
-    _notify(mentioned_ids, NotificationKind.MENTION, actor=author, thread=thread, post=post)
+    # dated like the post: an imported or back-dated reply is not news from "just now"
+    _notify(mentioned_ids, NotificationKind.MENTION, actor=author, thread=thread, post=post,
+            when=post.created_at)
     _notify(followers - mentioned_ids - {author.id}, NotificationKind.REPLY, actor=author,
-            thread=thread, post=post)
+            thread=thread, post=post, when=post.created_at)
 
 
 def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -> Post:

@@ -79,6 +79,16 @@ def test_login_by_username_or_email_signs_in(client, alice, login_name):
     assert _signed_in_as(client) == "alice"
 
 
+def test_login_welcome_has_one_full_stop_after_a_name_ending_in_one(client, factory):
+    factory.user("dan", display_name="Dan K.")
+
+    response = client.post("/login", data={"login": "dan", "password": PASSWORD},
+                           follow_redirects=True)
+
+    assert "Welcome back, Dan K." in _html(response)
+    assert "Dan K.." not in _html(response)
+
+
 def test_login_wrong_password_says_so_and_keeps_login(client, alice):
     response = client.post("/login", data={"login": "alice", "password": "wrong password!"})
     assert response.status_code == 400

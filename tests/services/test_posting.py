@@ -63,6 +63,25 @@ def test_reply_notifies_thread_author_as_follower(factory):
     assert unread_count(asker) == 1
 
 
+def test_reply_notification_dated_like_the_reply(factory):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from forum.extensions import db
+    from forum.models import Notification, utcnow
+
+    asker = factory.user()
+    thread = factory.thread(asker)
+    three_days_ago = utcnow() - timedelta(days=3)
+    services.reply(thread, author=factory.user(), body="Try the reset pin @" + asker.username,
+                   created_at=three_days_ago)
+
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == asker.id))
+
+    assert [(n.kind, n.created_at) for n in notes] == [(NotificationKind.MENTION, three_days_ago)]
+
+
 def test_accept_answer_by_other_customer_is_denied(factory):
     thread = factory.thread()
     post = factory.reply(thread)

@@ -268,11 +268,14 @@ def seed(instance_path: str) -> str:
                                            display_name=p.display_name, role=p.role)
         for p in PEOPLE
     }
+    now = utcnow()
+    for n, person in enumerate(people.values()):  # members before their back-dated questions
+        person.created_at = now - timedelta(days=90 - 7 * n)
+    db.session.commit()
     categories = {
         name: services.create_category(name, description, actor=None)
         for name, description in CATEGORIES
     }
-    now = utcnow()
     threads = {}
     for question in QUESTIONS:
         threads[question.title] = _ask(question, people, categories, now)

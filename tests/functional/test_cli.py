@@ -210,6 +210,7 @@ def test_seed_demo_empty_database_creates_community(cli, app):
     assert len(threads) >= 12
     assert any(t.solved for t in threads) and any(t.reply_count == 0 for t in threads)
     assert any(t.title.startswith("Your billing is a joke") for t in threads)
+    assert all(t.author.created_at < t.created_at for t in threads)  # joined before asking
     assert _count(Vote) > 0
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == sam.id, Notification.kind == "mention")) == 1

@@ -3,6 +3,7 @@ sanctions, appeals, rule changes and learning. One use case = one commit, with i
 rows in the same transaction (written through moderation/audit.py only)."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -314,7 +315,10 @@ def flag_post(post: Post, *, actor: User, reason: FlagReason, text: str = "") ->
     flag = Flag(post_id=post.id, user_id=actor.id, reason=reason, text=text.strip()[:1000],
                 weight=flag_weight(actor))
     db.session.add(flag)
-    item = _pending_item(post) or _open_item(post, ReviewSource.FLAGS, None, post.body_source)
+    item = _pending_item(post)
+    if item is None:
+        item = _open_item(post, ReviewSource.FLAGS, None, post.body_source)
+        item.scores = _text_scores(post)
     rule = current_rules().rule_for_flag(reason.value)
     if rule is not None and rule.code not in item.rules:
         item.rules = [*item.rules, rule.code]
@@ -334,6 +338,25 @@ def flag_post(post: Post, *, actor: User, reason: FlagReason, text: str = "") ->
                 f"flags{' under ' + rule.code if rule else ''}. Your text is kept.")
     forum_services.commit_changes(post.thread)
     return flag
+
+
+def _text_scores(post: Post) -> dict:
+    """What the automatic checks make of a flagged post's text now, for the moderator: a
+    flagged complaint shows up as brand criticism (allowed), not as abuse. Rate and flood
+    checks are left out: they judge the moment of posting, not the text."""
+    if not current_app.config["MODERATION_ENABLED"]:
+        return {}
+    now = utcnow()
+    thread = post.thread
+    facts = dataclasses.replace(author_facts(post.author, now), recent_submissions=())
+    submission = engine.Submission(
+        body=post.body_source, title=thread.title if post.is_question else "",
+        kind=engine.Kind.NEW_THREAD if post.is_question else engine.Kind.REPLY,
+        thread=engine.ThreadContext(thread_id=thread.id, title=thread.title), submitted_at=now,
+    )
+    verdict = engine.screen(submission, facts, rules=current_rules(), model=runtime().model(),
+                            config=current_config(), flood_index=None, now=now, record=False)
+    return _rounded(verdict.scores)
 
 
 # -- the review queue ----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from forum.views import me, page_arg, safe_next, service_error_page, thread_url
 from moderation import audit, forms, lists, queries
 from moderation import services as moderation
 from moderation.audit import AuditAction
+from moderation.engine import rules as engine_rules
 from moderation.models import Appeal, BadDomain, PrivateConversation, ReviewItem, Sanction
 from moderation.runtime import current_rules
 
@@ -84,6 +85,12 @@ def _moderation_context() -> dict:
     if permissions.can_moderate(me()):
         return {"review_queue_count": moderation.pending_count()}
     return {"review_queue_count": None}
+
+
+@bp.app_template_global("check_info")
+def check_info(name: str) -> tuple[str, bool]:
+    """A check's published description, and whether its score argues for keeping the post."""
+    return engine_rules.CHECKS.get(name, ""), name in engine_rules.PROTECTIVE_CHECKS
 
 
 @public.app_template_global("moderation_notice")

@@ -39,6 +39,8 @@ CHECKS: dict[str, str] = {
     "illegal.offer": "Offers of clearly illegal goods or services.",
 }
 REDACTING_CHECKS = frozenset(c for c in CHECKS if c.startswith("pii.")) | {"abuse.profanity"}
+# Checks whose score argues for keeping a post up: the rules protect criticism of the brand.
+PROTECTIVE_CHECKS = frozenset({"abuse.brand_criticism"})
 
 
 @dataclass(frozen=True)

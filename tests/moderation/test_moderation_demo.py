@@ -65,6 +65,8 @@ def test_seed_demo_flagged_criticism_waits_in_queue_and_stays_up(app, client):
     assert [(i.post_id, i.source) for i in pending] == [(complaint.id, ReviewSource.FLAGS)]
     assert complaint.status is PostStatus.PUBLISHED
     assert "Review queue (1)" in queue and "Your billing is a joke" in queue
+    assert pending[0].scores["abuse.brand_criticism"] == 1.0
+    assert 'class="score is-protective"' in queue and "protected: keep the post up" in queue
     assert "3 moderation examples" in output
 
 

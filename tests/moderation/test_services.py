@@ -133,6 +133,22 @@ def test_flag_post_opens_item_with_rule_and_audit_row(app, factory):
     assert row.text_snapshot == CLEAN and row.target_id == item.post_id
 
 
+def test_flag_post_item_shows_what_automatic_checks_make_of_the_text(app, factory):
+    """A flagged complaint is scored as brand criticism (allowed), not as an attack."""
+    complaint = ("Your billing is a joke. I was charged twice for March and nobody answers "
+                 "the phone. I'm seriously thinking about leaving.")
+    insult = "You are a complete idiot and everyone here knows it."
+
+    criticised = flagged_item(app, factory, reason="abuse", body=complaint)
+    attacked = flagged_item(app, factory, reason="abuse", body=insult)
+    clean = flagged_item(app, factory, reason="spam")
+
+    assert criticised.scores.get("abuse.brand_criticism", 0) >= 0.5
+    assert criticised.scores.get("abuse.attack", 0) < 0.5
+    assert attacked.scores.get("abuse.attack", 0) >= 0.5
+    assert not any(v >= 0.5 for v in clean.scores.values())
+
+
 def test_flag_post_twice_by_same_member_conflicts(app, factory):
     flagger = factory.user()
     item = flagged_item(app, factory, flagger=flagger)

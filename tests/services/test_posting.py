@@ -82,6 +82,44 @@ def test_reply_notification_dated_like_the_reply(factory):
     assert [(n.kind, n.created_at) for n in notes] == [(NotificationKind.MENTION, three_days_ago)]
 
 
+def _notification_parameters(factory, followers: int) -> tuple[int, int]:
+    """(notifications made, parameters sent to insert them) for one reply."""
+    import re
+
+    from sqlalchemy import event, func, select
+
+    from forum.extensions import db
+    from forum.models import Notification
+
+    thread = factory.thread()
+    for _ in range(followers):
+        services.follow(thread, actor=factory.user())
+    sent: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if re.match(r"\s*INSERT INTO notifications", statement):
+            many = not isinstance(parameters, dict) and parameters and isinstance(
+                parameters[0], (tuple, list, dict))  # SQLite batches: a flat tuple
+            rows = parameters if many else [parameters]
+            sent.append(sum(len(row) for row in rows))
+
+    before = db.session.scalar(select(func.count()).select_from(Notification))
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        factory.reply(thread)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    made = db.session.scalar(select(func.count()).select_from(Notification)) - before
+    return made, sum(sent)
+
+
+def test_reply_notifies_many_followers_with_the_same_work_as_few(factory):
+    few, many = _notification_parameters(factory, 3), _notification_parameters(factory, 30)
+
+    assert (few[0], many[0]) == (4, 31)  # the followers and the asker
+    assert few[1] == many[1]
+
+
 def test_accept_answer_by_other_customer_is_denied(factory):
     thread = factory.thread()
     post = factory.reply(thread)

@@ -99,12 +99,15 @@ def _register_features(app: Flask) -> None:
 
     @app.context_processor
     def header_context():
-        from forum import permissions, queries
+        from forum import metrics, permissions, queries
 
-        unread = 0
+        unread, overdue = 0, None
         if current_user.is_authenticated:
             unread = queries.unread_count(current_user)
-        return {"unread_count": unread, "perm": permissions}
+            if permissions.is_staff(current_user):  # every page tells staff who is waiting
+                overdue = metrics.overdue_count(
+                    target_minutes=app.config["RESPONSE_TARGET_MINUTES"])
+        return {"unread_count": unread, "perm": permissions, "overdue_count": overdue}
 
 
 def _wants_json() -> bool:

@@ -6,7 +6,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
@@ -93,6 +93,28 @@ def typical_first_answer_minutes(*, days: int = 30, now: datetime | None = None)
         value = report.median_first_reply_minutes \
             if report.answered >= TYPICAL_MIN_ANSWERED else None
         cached = _TYPICAL[key] = (now, value)
+    return cached[1]
+
+
+# The header's overdue count for staff, per database: one count a minute, not one a page.
+_OVERDUE: dict[str, tuple[datetime, int]] = {}
+OVERDUE_SECONDS = 60
+
+
+def overdue_count(*, target_minutes: int = 60, now: datetime | None = None) -> int:
+    """Published questions still without a first answer after target_minutes (the staff
+    desk's 'Overdue'), re-counted at most once a minute per process."""
+    now = now or utcnow()
+    key = f"{db.engine.url.render_as_string(hide_password=True)}|{target_minutes}"
+    cached = _OVERDUE.get(key)
+    if cached is None or not 0 <= (now - cached[0]).total_seconds() <= OVERDUE_SECONDS:
+        count = db.session.scalar(
+            select(func.count()).select_from(Thread).where(
+                Thread.status == PostStatus.PUBLISHED, Thread.first_reply_at.is_(None),
+                Thread.created_at < now - timedelta(minutes=target_minutes),
+            )
+        ) or 0
+        cached = _OVERDUE[key] = (now, count)
     return cached[1]
 
 

@@ -1,7 +1,7 @@
 """The staff desk: waiting questions and response measures, for staff only."""
 from datetime import timedelta
 
-from forum import services
+from forum import metrics, services
 from forum.models import Role, utcnow
 from tests.conftest import login
 
@@ -39,3 +39,38 @@ def test_staff_desk_linked_from_account_menu_for_staff_only(client, factory):
 
     assert menu_link in staff_page and 'class="main-nav is-staff"' in staff_page
     assert menu_link not in customer_page and 'class="main-nav"' in customer_page
+
+
+def test_header_shows_staff_how_many_questions_are_overdue(client, factory, monkeypatch):
+    monkeypatch.setattr(metrics, "_OVERDUE", {})
+    category, asker = factory.category(), factory.user()
+    for n, hours in enumerate((3, 2, 0.1)):  # two past the 60-minute target, one not yet
+        services.create_thread(author=asker, title=f"Waiting question number {n}", body="b",
+                               category=category, created_at=utcnow() - timedelta(hours=hours))
+    answered = services.create_thread(author=asker, title="Answered question here", body="b",
+                                      category=category, created_at=utcnow() - timedelta(hours=5))
+    services.reply(answered, author=factory.user(), body="An answer.")
+
+    login(client, factory.user(role=Role.STAFF))
+    staff_page = client.get("/threads").get_data(as_text=True)
+    client.post("/logout")
+    login(client, asker)
+    customer_page = client.get("/threads").get_data(as_text=True)
+
+    assert 'class="hide-sm nav-overdue"' in staff_page and "Staff desk (2)</a>" in staff_page
+    assert "2 questions have waited longer than the answer target" in staff_page
+    assert "Staff desk" not in customer_page and "nav-overdue" not in customer_page
+
+
+def test_overdue_count_kept_for_a_minute(factory, monkeypatch):
+    monkeypatch.setattr(metrics, "_OVERDUE", {})
+    now = utcnow()
+    category, asker = factory.category(), factory.user()
+    services.create_thread(author=asker, title="Old waiting question", body="b",
+                           category=category, created_at=now - timedelta(hours=2))
+    first = metrics.overdue_count(now=now)
+    services.create_thread(author=asker, title="Another old waiting question", body="b",
+                           category=category, created_at=now - timedelta(hours=3))
+
+    assert (first, metrics.overdue_count(now=now + timedelta(seconds=30)),
+            metrics.overdue_count(now=now + timedelta(seconds=61))) == (1, 1, 2)

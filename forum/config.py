@@ -51,7 +51,9 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MODERATION_ENABLED": True,
         "MODERATION_MODEL_DIR": str(Path(instance_path) / "models"),
-        "MODERATION_COLD_START_DIR": None,  # default: <model dir>/cold-start
+        "MODERATION_COLD_START_MODEL": None,  # default: the shipped moderation/artifacts file
+        "MODERATION_LOAD_IN_BACKGROUND": True,  # read the model at start-up, not in a request
+        "MODERATION_DATA_DIR": None,  # public data for `moderation train`: ../shared/data
         "MODERATION_RECENT_SECONDS": 86400,
         "FLAG_HIDE_THRESHOLD": 3.0,
         "FLAG_LIMIT": "20 per hour",

@@ -8,7 +8,8 @@ def init_app(app) -> None:
     from moderation.services import ModerationScreener
 
     app.extensions["parley.moderation"] = Runtime(
-        app.config["MODERATION_MODEL_DIR"], app.config.get("MODERATION_COLD_START_DIR")
+        app.config["MODERATION_MODEL_DIR"], app.config.get("MODERATION_COLD_START_MODEL"),
+        background=app.config.get("MODERATION_LOAD_IN_BACKGROUND", True),
     )
     app.extensions["parley.screener"] = ModerationScreener()
 

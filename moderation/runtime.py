@@ -15,34 +15,46 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Role, User
 from moderation import engine
-from moderation.engine.model import latest_version, reload_if_newer
+from moderation.engine.model import (
+    SHIPPED_MODEL,
+    default_model,
+    latest_version,
+    reload_if_newer,
+)
 from moderation.models import BadDomain, RuleSetVersion
 
 RELOAD_EVERY_SECONDS = 5.0
 
 
 class Runtime:
-    """What the engine needs, loaded once per process and refreshed when it changes."""
+    """What the engine needs, loaded once per process and refreshed when it changes.
 
-    def __init__(self, model_dir: str, cold_start_dir: str | None = None):
+    The model is read when the app is created, in a background thread (about half a second
+    for the shipped file), so no request pays for it; a request that arrives before it is
+    ready waits for that one load rather than starting another.
+    """
+
+    def __init__(self, model_dir: str, cold_start: str | None = None, *,
+                 background: bool = True):
         self.model_dir = Path(model_dir)
-        self.cold_start_dir = Path(cold_start_dir) if cold_start_dir else self.model_dir / "cs"
+        self.cold_start = Path(cold_start) if cold_start else SHIPPED_MODEL
         self.flood = engine.FloodIndex()
         self._model: engine.ModelBundle | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self.loaded = threading.Event()
+        if background:
+            threading.Thread(target=self.model, name="moderation-model", daemon=True).start()
 
     def model(self) -> engine.ModelBundle:
-        """The newest classifier: saved versions first, else the cold-start one (trained once
-        from the shipped public data and cached)."""
+        """The newest classifier: a saved (retrained) version first, else the shipped one."""
         with self._lock:
             now = time.monotonic()
             if self._model is None or now - self._checked > RELOAD_EVERY_SECONDS:
                 self._checked = now
                 latest = reload_if_newer(self._model, self.model_dir)
-                self._model = latest or self._model or engine.default_model(
-                    cache_dir=self.cold_start_dir
-                )
+                self._model = latest or self._model or default_model(self.cold_start)
+                self.loaded.set()
             return self._model
 
     def next_model_version(self) -> int:

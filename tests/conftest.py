@@ -17,7 +17,6 @@ from forum import services
 from forum.app import create_app
 from forum.extensions import db
 from forum.models import Role
-from moderation.engine.model import default_cache_dir
 
 PASSWORD = "correct horse battery staple"
 
@@ -40,7 +39,7 @@ def base_config(tmp_path, url: str) -> dict:
         "RATELIMIT_ENABLED": False,
         # Forum tests exercise the forum; moderation tests turn screening on with make_app.
         "MODERATION_ENABLED": False,
-        "MODERATION_COLD_START_DIR": str(default_cache_dir()),
+        "MODERATION_LOAD_IN_BACKGROUND": False,
         # Suggestions are built inside the request in tests, so results are deterministic;
         # tests/knowledgebase/test_knowledge_related.py covers the background build.
         "KB_INDEX_BACKGROUND": False,

@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import lexicon as lx
-from .text import LEET, MASK_CHARS, URL_RE, fold, lowered, replace_emails, squeeze
+from .text import (
+    LEET,
+    MASK_CHARS,
+    URL_RE,
+    collapse_spaced,
+    fold,
+    lowered,
+    replace_emails,
+    squeeze,
+    unleet,
+)
 
 PERSON = "person"
 BRAND = "brand"
@@ -23,6 +33,11 @@ UNKNOWN = "unknown"
 _INSULTS = (lx.INSULT_NOUNS_STRONG | lx.INSULT_NOUNS_WEAK | lx.INSULT_ADJECTIVES_STRONG
             | lx.INSULT_ADJECTIVES_WEAK)
 VOCABULARY = _INSULTS | lx.PROFANITY | lx.SLURS_HARD | lx.SLURS_SOFT | {"kys", "stfu", "gtfo"}
+# Words spaced-out letters and leetspeak may spell when no classifier vocabulary is at hand.
+KNOWN_WORDS = frozenset(VOCABULARY | lx.PERSON_SECOND | lx.PERSON_THIRD | lx.PERSON_NOUNS
+                        | lx.THING_NOUNS | lx.FILLERS | lx.SELF | frozenset(
+    "kill find hurt die dead shoot stab beat burn watch back live where know will going gonna"
+    " and are is am the a an go to off your you hope get got end it now this that".split()))
 _SPACED_WORDS = re.compile("|".join(map(re.escape, sorted(
     (w for w in VOCABULARY if len(w) >= 4), key=len, reverse=True))))
 
@@ -53,6 +68,7 @@ class AbuseReport:
     targets_person: bool
     targets_brand: bool
     tokens: tuple[str, ...] = field(repr=False, default=())
+    names_group: bool = False  # an identity group, a slur or a "those people" cue is named
 
     def best(self, check: str) -> AbuseFinding | None:
         """The strongest finding for one check, if any."""
@@ -63,9 +79,14 @@ class AbuseReport:
 # ---------------------------------------------------------------- normalisation
 
 
-def normalise(text: str) -> list[str]:
-    """Turn raw text into lower-case tokens with obfuscation undone; "," "." mark clauses."""
-    text = lowered(text)
+def normalise(text: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """Turn raw text into lower-case tokens with obfuscation undone; "," "." mark clauses.
+
+    `known` (the classifier's vocabulary, else KNOWN_WORDS) lets spaced-out letters and
+    leetspeak be read as the words they spell ("k i l l  y o u", "f1nd y0u").
+    """
+    known = known or KNOWN_WORDS
+    text = unleet(collapse_spaced(lowered(text), known), known)
     if "http" in text or "www." in text:
         text = URL_RE.sub(" ", text)
     if "@" in text:
@@ -241,9 +262,13 @@ _THREATS = _patterns(
      rf"\b(?:someone|somebody|people|they|we) (?:should|needs? to|ought to|oughta|gotta"
      rf"|has to) (?:\w+ )?(?:kill|shoot|stab|punch|beat|hurt|slap|murder|hang|lynch|rape)"
      rf" {_PERSON_OBJ}\b"),
-    ("hope wish pray", r"\bi (?:hope|wish|pray) (?:you|he|she|they|your \w+) (?:die|dies|burn"
-                       r"|burns|suffer|suffers|rot|rots|(?:get|gets) (?:cancer|aids|killed|shot"
-                       r"|raped|run over|hit by a))"),
+    ("hope wish pray", r"\b(?:i )?(?:hope|wish|pray) (?:you|u|he|she|they|your \w+) (?:\w+ )?"
+                       r"(?:die|dies|burn|burns|suffer|suffers|rot|rots|choke|chokes"
+                       r"|(?:get|gets) (?:cancer|aids|killed|shot|raped|run over|hit by a|sick"
+                       r"|stabbed|beaten))"),
+    ("hope wish pray", r"\b(?:hope|wish|pray) (?:someone|somebody|they|a \w+) (?:would |will )?"
+                       r"(?:\w+ )?(?:puts?|beats?|kills?|shoots?|stabs?|runs? over|hits?|hurts?)"
+                       r" (?:a bullet|you|him|her|@user|the \w+)"),
     ("burn bomb blow shoot torch firebomb",
      rf"\b{_INTENT} (?:burn|bomb|blow up|shoot up|torch|firebomb) (?:down )?(?:your|the|their)"
      r" (?:\w+ )?(?:house|home|office|offices|store|shop|building|hq|headquarters|car)\b"),
@@ -251,6 +276,58 @@ _THREATS = _patterns(
      r"\byour (?:family|kids|children|wife|husband) (?:will|are going to|is going to|gonna)"
      r" (?:suffer|pay|die|get hurt)\b"),
     ("throat", r"\bslit (?:your|his|her|their|this \w+|that \w+) throat\b"),
+    ("beat kick knock smash punch kicking beating",
+     r"\b(?:beat|kick|knock|smash|punch|kicking|beating) the (?:shit|crap|hell|life"
+     r"|living daylights|fuck) out of (?:you|him|her|them|@user|the \w+)\b"),
+    ("break smash cave kick knock punch bash",
+     r"\b(?:break|smash|cave in|kick in|knock in|punch in|bash in|knock out) (?:your|his|her"
+     r"|their|@user) (?:\w+ )?(?:face|neck|legs?|arms?|jaw|nose|teeth|skull|head|knees?)\b"),
+    ("ground hospital coffin wheelchair grave ambulance",
+     r"\bput (?:you|him|her|them|@user) in (?:the ground|the hospital|hospital|a coffin"
+     r"|a wheelchair|an ambulance|the grave|a body bag)\b"),
+    ("ambulance coffin ditch body",
+     r"\b(?:leaving|leave|leaves|go home|goes home|end up|ends up|ending up) in (?:an ambulance"
+     r"|a body bag|a coffin|a ditch|the river|pieces)\b"),
+    ("hurt killed shot stabbed beaten injured",
+     r"\b(?:someone|somebody|people|you|he|she|they|your \w+|@user)(?: at your \w+| there)?"
+     r" (?:is|are|will be|is going to be|are going to be|gonna be|will get|is going to get"
+     r"|are going to get|gonna get|is getting|are getting|will end up) (?:getting )?"
+     r"(?:hurt|killed|shot|stabbed|beaten|injured)\b"),
+    ("hurting killing shooting stabbing",
+     r"\b(?:i|we) (?:will |am going to |are going to |gonna )?(?:start|begin) (?:hurting"
+     r"|killing|shooting|stabbing)\b"),
+    ("bat knife gun machete crowbar hammer",
+     r"\b(?:waiting|wait|be|coming|come|turn up|show up)\b.{0,40}\bwith (?:a|my) (?:baseball )?"
+     r"(?:bat|knife|gun|machete|crowbar|hammer)\b"),
+    ("seeing visiting coming",
+     r"\b(?:i|we) (?:will|am going to|are going to|am gonna) (?:be )?(?:seeing|visiting|coming for)"
+     r" (?:you|him|her|@user)\b"),
+    ("know where",
+     r"\b(?:i|we) (?:know|found|found out|have found) where (?:your|his|her|@user)"
+     r" (?:\w+ )?(?:kids?|children|family|wife|husband|daughter|son|mum|mom|car|house|home"
+     r"|office|van|parks?|lives?|sleeps?|works?)\b"),
+    ("visit", r"\bpay (?:you|your (?:\w+ )?family|your \w+|him|her|@user) a (?:little )?visit\b"),
+    ("doors door", r"\block (?:the|your) doors? tonight\b"),
+    ("drive walk ride", r"\benjoy (?:the|your) (?:drive|walk|ride) home\b"),
+    ("coming", r"\b(?:wo|will) not see (?:it|me|us) coming\b"),
+    ("accident", r"\b(?:is going to|will|gonna|might) have (?:a|an)"
+                 r" (?:little |nasty |unfortunate )?accident\b"),
+    ("suffer pay regret",
+     r"\bmake your (?:whole )?(?:family|kids|children|wife|husband|daughter|son)"
+     r" (?:suffer|pay|regret)\b"),
+    ("family kids children wife husband daughter son",
+     r"\byour (?:whole )?(?:family|kids|children|wife|husband|daughter|son|mum|mom)"
+     r" (?:is|are|will|is going to|are going to|gonna) (?:\w+ )?"
+     r"(?:suffer|pay|die|regret|get hurt)\b"),
+    ("burn torch firebomb",
+     r"\b(?:burn|torch|firebomb|petrol bomb) (?:down )?(?:your|the|that|this|his|her|their)"
+     r" (?:\w+ ){0,2}(?:house|home|shop|store|office|offices|exchange|van|car|building|branch"
+     r"|hq)\b"),
+    ("brick window windows", r"\b(?:brick|rock|stone) through (?:the|your|their|his|her) window"),
+    ("tyres tires windows", r"\bwo not have (?:any )?(?:tyres|tires|windows)\b"),
+    ("windscreen windshield", r"\b(?:windscreen|windshield) (?:\w+ ){0,2}(?:caved|smashed|kicked)"),
+    ("bullet", r"\b(?:puts?|put) (?:a )?bullets? (?:in|into|through) (?:you|him|her|your|@user)\b"),
+    ("dead", r"\b(?:you|u|he|she|@user) (?:will|would|are going to|is going to) be dead by\b"),
 )
 _SOFT_THREATS = _patterns(
     ("suffer pay bleed", rf"\b{_INTENT} make (?:you|him|her) (?:suffer|pay|bleed)\b"),
@@ -265,7 +342,10 @@ _SELF_HARM = _patterns(
     ("die dead rot", r"\b(?:i )?hope (?:you|u) (?:die|drop dead|rot)\b"),
     ("die dead exist", r"\b(?:you|u) (?:should|deserve to|need to|ought to) (?:just )?"
                        r"(?:die|be dead|not exist)\b"),
-    ("bleach poison", r"\b(?:drink|swallow) (?:some )?(?:bleach|poison|rat poison)\b"),
+    ("bleach poison pills", r"\b(?:drink|drank|swallow|swallowed|take|took|eat) (?:some "
+                            r"|a bottle of |all your |all the )?"
+                            r"(?:bleach|poison|rat poison|pills)\b"),
+    ("myself", r"\bif i were you i would (?:hang|kill|shoot|off) myself\b"),
     ("jump", r"\bjump (?:off|from) (?:a|the) (?:bridge|cliff|building|roof)\b"),
     ("wrists", r"\b(?:slit|cut) your wrists\b"),
     ("miss care", r"\b(?:no ?one|nobody) (?:would|will|is going to) (?:miss|care about) you\b"),
@@ -309,9 +389,10 @@ REASONS = {
 
 
 def analyse(text: str, *, names: frozenset[str] = frozenset(),
-            brand_names: frozenset[str] = frozenset()) -> AbuseReport:
+            brand_names: frozenset[str] = frozenset(),
+            known: frozenset[str] = frozenset()) -> AbuseReport:
     """Find attacks on people in a text and tell them apart from criticism of the brand."""
-    tokens = normalise(text)
+    tokens = normalise(text, known)
     present = frozenset(tokens)
     if not (present.isdisjoint(names) and present.isdisjoint(brand_names)):
         tokens = [_alias(t, names, brand_names) for t in tokens]
@@ -321,7 +402,8 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
     brand = _criticises_brand(tokens, present)
     if brand and not directed:
         findings.append(AbuseFinding("abuse.brand_criticism", 1.0, REASONS["criticism"]))
-    return AbuseReport(tuple(findings), bool(present & _PERSON_WORDS), brand, tuple(tokens))
+    return AbuseReport(tuple(findings), bool(present & _PERSON_WORDS), brand, tuple(tokens),
+                       names_group=bool(present & _GROUP_CUES))
 
 
 def _alias(token: str, names: frozenset[str], brand_names: frozenset[str]) -> str:
@@ -368,7 +450,7 @@ def _pattern_findings(tokens: list[str], present: frozenset[str]) -> list[AbuseF
     if present & _SLUR_PHRASE_WORDS:
         for _, phrase in _phrases(tokens, _SLUR_PHRASES):
             found.append(AbuseFinding("abuse.hate", 0.95, REASONS["hate"], " ".join(phrase)))
-    return found
+    return found + _generalisations(tokens, present)
 
 
 def _phrase_findings(segments: list[str], present: frozenset[str]) -> list[AbuseFinding]:
@@ -385,6 +467,36 @@ def _phrase_findings(segments: list[str], present: frozenset[str]) -> list[Abuse
             found.append(AbuseFinding("abuse.attack", score, REASONS["dismissal"], m.group(0)))
             break
     return found
+
+
+_EXCLUDE = frozenset("ban deport deported expel kick gas exterminate exterminated lock round"
+                     " remove purge".split())
+_EXCLUDED_BY = frozenset("banned deported expelled exterminated gassed removed locked purged"
+                         " sent kicked".split())
+_POSSESSIVE = frozenset("my our your his her their".split())
+_NEGATORS = frozenset("not never no".split())
+
+
+def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
+    """Hate against a group named by who they are: "<group> are vermin", "ban all <group>",
+    "<group> should not be allowed ...", "i hate <group>". A negation ("are not vermin") or a
+    possessive ("my girls are sick") is not a generalisation."""
+    if present.isdisjoint(lx.IDENTITY_GROUPS):
+        return []
+    for i, tok in enumerate(tokens):
+        if tok not in lx.IDENTITY_GROUPS or (i and tokens[i - 1] in _POSSESSIVE):
+            continue
+        before, after = tokens[max(0, i - 3):i], tokens[i + 1:i + 7]
+        clause = [t for t in after[:next((k for k, t in enumerate(after) if t in _BOUNDARY),
+                                         len(after))]]
+        if _NEGATORS & set(clause[:3]):
+            continue
+        if (set(clause) & lx.DEHUMANISING or (_EXCLUDE & set(before))
+                or ("hate" in before and "i" in before)
+                or (clause[:2] in (["should", "not"], ["must", "not"], ["should", "never"])
+                    and "allowed" in clause) or (set(clause) & _EXCLUDED_BY and "be" in clause)):
+            return [AbuseFinding("abuse.hate", 0.9, REASONS["hate"], tok)]
+    return []
 
 
 def _phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]):
@@ -543,6 +655,10 @@ def _anchor(tok: str) -> str | None:
 
 
 _NEGATIVE_WORDS = lx.NEGATIVE | _INSULTS
+# Words that show a text is about a group of people: the hate classifier only counts then.
+_GROUP_CUES = (lx.IDENTITY_GROUPS | lx.SLURS_HARD | lx.SLURS_SOFT | frozenset(
+    "race races racial culture cultures country colour color religion foreigners kind ethnic"
+    " nation tribe breed third surnames".split()))
 
 
 def _criticises_brand(tokens: list[str], present: frozenset[str]) -> bool:

@@ -17,7 +17,6 @@ from .config import DEFAULT_CONFIG, EngineConfig, name_tokens
 from .flood import FloodIndex, jaccard, shingles, words
 from .model import ModelBundle
 from .rules import DEFAULT_RULES, RuleSet
-from .text import domain_matches, domain_of
 from .types import (
     Action,
     AuthorFacts,
@@ -65,10 +64,11 @@ def screen(submission: Submission, author: AuthorFacts, *, rules: RuleSet = DEFA
     now = as_utc(now or submission.submitted_at)
     signals = Signals()
     found_pii = _private_data(submission, author, config, signals)
-    _abuse(submission, config, signals)
+    report = _abuse(submission, config, signals,
+                    model.known_words if model is not None else abuse.KNOWN_WORDS)
     if model is not None:
-        _classifiers(submission, author, model, config, signals)
-    text = (Fingerprint.of(submission.text, flood_index)
+        _classifiers(submission, author, model, config, signals, report)
+    text = (Fingerprint.of(own_words(submission.text), flood_index)
             if flood_index is not None or author.recent_submissions else None)
     if not author.is_staff:
         all_pii = found_pii["title"] + found_pii["body"]
@@ -82,18 +82,25 @@ def screen(submission: Submission, author: AuthorFacts, *, rules: RuleSet = DEFA
     return _verdict(submission, signals, found_pii, rules, model)
 
 
+def own_words(text: str) -> list[str]:
+    """The author's own words: quoted lines ("> ...", as the Quote button writes them) are
+    somebody else's text, so a reply quoting a post is never a copy of that post."""
+    if ">" in text:
+        text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+    return words(text)
+
+
 @dataclass(frozen=True)
 class Fingerprint:
-    """A submission's words, shingles and MinHash signature, computed once per screening."""
+    """A submission's own words, shingles and MinHash signature, computed once per screening."""
 
     words: list[str]
     shingles: set[int]
     signature: tuple[int, ...] | None
 
     @classmethod
-    def of(cls, text: str, flood_index: FloodIndex | None) -> Fingerprint:
-        """Fingerprint a text (the signature only when there is an index to use it with)."""
-        tokens = words(text)
+    def of(cls, tokens: list[str], flood_index: FloodIndex | None) -> Fingerprint:
+        """Fingerprint a text's words (the signature only when there is an index to use)."""
         found = shingles(tokens)
         signature = flood_index.signature(found) if flood_index is not None else None
         return cls(tokens, found, signature)
@@ -117,37 +124,45 @@ def _private_data(submission: Submission, author: AuthorFacts, config: EngineCon
     return found
 
 
-def _abuse(submission: Submission, config: EngineConfig, signals: Signals) -> None:
+def _abuse(submission: Submission, config: EngineConfig, signals: Signals,
+           known: frozenset[str]) -> abuse.AbuseReport:
     """Attacks on people, told apart from criticism of the brand."""
     names = config.staff_names
     if submission.thread and submission.thread.participants:
         names = names | name_tokens(submission.thread.participants)
-    report = abuse.analyse(submission.text, names=names, brand_names=config.brand_names)
+    report = abuse.analyse(submission.text, names=names, brand_names=config.brand_names,
+                           known=known)
     for finding in report.findings:
         signals.add(finding.check, finding.score, finding.reason)
+    return report
+
+
+CLASSIFIER_REASONS = {
+    "abuse.classifier": "It reads like an insult or an attack on a person to our filter.",
+    "abuse.threat_classifier": "It reads like a threat of harm to our filter.",
+    "abuse.hate_classifier": "It reads like hate against a group of people to our filter.",
+}
 
 
 def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle,
-                 config: EngineConfig, signals: Signals) -> None:
-    """The learned spam and abuse probabilities; spam is adjusted to the author's trust."""
-    trusted_links = author.is_staff or author.trust_level >= config.links_trusted_from_level
-    scores = model.scores(_without_own_links(submission, config), links=not trusted_links)
+                 config: EngineConfig, signals: Signals, report: abuse.AbuseReport) -> None:
+    """The learned spam and abuse probabilities; spam is adjusted to the author's trust.
+
+    The target resolver bounds the abuse heads: a threat needs a person to be aimed at, and
+    identity hate a group of people named (or a slur); otherwise that head is not counted.
+    """
+    scores = model.scores(submission.text)
+    if not report.targets_person:
+        scores.pop("abuse.threat_classifier", None)
+    if not report.names_group:
+        scores.pop("abuse.hate_classifier", None)
     if not author.is_staff:
         spam_score = spam.logit_shift(scores["spam.classifier"], spam.prior_shift(author, config))
         signals.add("spam.classifier", spam_score,
                     "It reads like advertising or spam to our filter.")
-    if "abuse.classifier" in scores:
-        signals.add("abuse.classifier", scores["abuse.classifier"],
-                    "It reads like abusive or hateful language to our filter.")
-
-
-def _without_own_links(submission: Submission, config: EngineConfig) -> str:
-    """The text with links to the brand's own sites removed: they are never spam evidence."""
-    text = submission.text
-    for link in submission.links or ():
-        if domain_matches(domain_of(link), config.allowed_domains):
-            text = text.replace(link, " ")
-    return text
+    for check, reason in CLASSIFIER_REASONS.items():
+        if check in scores:
+            signals.add(check, scores[check], reason)
 
 
 def _spam_rules(submission: Submission, author: AuthorFacts, config: EngineConfig,
@@ -170,13 +185,19 @@ def _flood(submission: Submission, author: AuthorFacts, config: EngineConfig,
     if len(text.words) < config.flood_min_words:
         return
     places = set()
+    editing = submission.kind is Kind.EDIT
     if flood_index is not None:
+        # An edit is compared with other people's posts only: the author's own earlier copies
+        # come from recent_submissions, where the post being edited can be told apart.
         places |= {(e.author_id, e.thread_id) for e in flood_index.similar(
-            at=now, threshold=config.flood_similarity, signature=text.signature)}
+            at=now, threshold=config.flood_similarity, signature=text.signature)
+            if not (editing and e.author_id == author.author_id)}
     for recent in author.recent_submissions:
+        if submission.post_id is not None and recent.post_id == submission.post_id:
+            continue
         age = (now - as_utc(recent.at)).total_seconds()
         if 0 <= age <= config.flood_window_seconds and jaccard(
-                text.shingles, shingles(words(recent.text))) >= config.flood_similarity:
+                text.shingles, shingles(own_words(recent.text))) >= config.flood_similarity:
             places.add((author.author_id, recent.thread_id))
     places.discard((author.author_id, _thread_id(submission)))
     if places:
@@ -215,6 +236,9 @@ def _verdict(submission: Submission, signals: Signals, found_pii: dict, rules: R
              model: ModelBundle | None) -> Verdict:
     """Combine the rules hit into one action, the published text and the explanation."""
     hits, protected = apply_rules(signals, rules)
+    if any(h.check.startswith("scam.") and not h.action.published for h in hits):
+        # A scam is cited as a scam (R3), not also as advertising by the spam classifier.
+        hits = [h for h in hits if h.check != "spam.classifier"]
     action = max((h.action for h in hits), key=lambda a: a.severity, default=Action.PUBLISH)
     hit_checks = {h.check for h in hits}
     title, body, redactions = _published_text(submission, found_pii, hit_checks)

@@ -24,14 +24,16 @@ cunt cunts twat twats wanker wankers tosser tossers douche douchebag douchebags 
 scumbag scumbags halfwit halfwits nitwit nitwits dimwit dimwits dipshit dipshits shithead
 shitheads numbnuts whore whores slut sluts hoes skank skanks loser losers motherfucker
 motherfuckers mofo fucker fuckers lowlife lowlifes scum subhuman pussy pussies dick dicks slag
-slags ahole aholes retard retards
+slags ahole aholes retard retards bellend bellends knobhead knobheads muppet muppets numpty
+numpties dumbfuck dumbfucks gobshite pillock pillocks plonker
 """.split())
 
 INSULT_NOUNS_WEAK = frozenset("""
 pig pigs rat rats clown clowns fool fools monkey monkeys animal animals snake
 snakes dog dogs cow cows donkey donkeys ape apes vermin parasite parasites troll trolls
 coward cowards freak freaks weirdo weirdos creep creeps hoe hillbilly
-hillbillies redneck rednecks
+hillbillies redneck rednecks liar liars fraud frauds worm worms maggot maggots leech leeches
+sheep rodent rodents cockroach cockroaches degenerate degenerates
 """.split())
 
 INSULT_ADJECTIVES_STRONG = frozenset("""
@@ -46,8 +48,23 @@ worthless ugly fat disgusting ignorant
 INSULT_PHRASES = (
     "piece of shit", "piece of crap", "piece of garbage", "piece of trash", "waste of space",
     "waste of oxygen", "waste of air", "son of a bitch", "low life", "brain dead",
-    "sack of shit", "bag of shit", "excuse for a human",
+    "sack of shit", "bag of shit", "excuse for a human", "human garbage", "human trash",
+    "human waste", "waste of skin", "iq of a", "thick as shit", "dumb fuck", "know it all",
+    "shut the fuck up", "eat shit", "not even a person", "subhuman trash",
 )
+
+# Groups of people protected from hate (identity words a hateful generalisation names).
+IDENTITY_GROUPS = frozenset("""
+immigrants immigrant migrants migrant refugees refugee foreigners muslims muslim islam jews jew
+jewish christians hindus sikhs gays gay lesbians lesbian homosexuals bisexuals trans transgender
+women woman females girls blacks black africans asians asian indians indian pakistanis chinese
+mexicans latinos hispanics arabs arab poles polish romanians gypsies roma disabled cripples
+""".split())
+DEHUMANISING = frozenset("""
+vermin parasites parasite animals animal plague subhuman subhumans degenerates degenerate freaks
+rats cockroaches filth scum disgusting worthless inferior livestock monkeys apes peasants savages
+insects pests leeches dogs pigs trash garbage diseased criminals rapists terrorists sick
+""".split())
 
 SLURS_HARD = frozenset("""
 nigger niggers nigga niggas niggaz nigguh niggah niggahs nicca niccas niglet niglets

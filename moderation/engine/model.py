@@ -1,347 +1,296 @@
-"""Learned classifiers (scikit-learn), their training, versioned files, and fast scoring.
+"""Learned classifiers: trained on public data and moderator decisions, saved safely, scored fast.
 
-Training and batch evaluation use the scikit-learn pipeline itself. Screening one submission
-at a time through `pipeline.predict_proba` costs milliseconds of input validation, so each
-fitted pipeline is also compiled into a term -> weight table that computes exactly the same
-TF-IDF dot product (a test checks they agree) in a few dozen microseconds.
+One TF-IDF vocabulary (word 1-2-grams of the normalised text) is shared by every head: spam,
+attacks on a person, threats and identity hate. Each head is a balanced logistic regression
+(scikit-learn) over it. A trained bundle is saved as plain numpy arrays and JSON in one .npz
+file (loaded with allow_pickle=False: a model file can never run code), and scored one text at
+a time by a compiled term -> (idf, weights) table that gives exactly scikit-learn's numbers (a
+test checks they agree) in a few dozen microseconds.
+
+The shipped cold-start model (moderation/artifacts/cold-start.npz) is built from ../shared/data
+by `python -m moderation.engine.build`; moderators' decisions retrain it (`moderation train`).
 """
 from __future__ import annotations
 
+import io
+import json
 import math
 import os
-import pickle
 import re
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from . import data as datasets
-from .text import model_text
+from .text import (
+    URL_RE,
+    collapse_spaced,
+    has_url,
+    lowered,
+    replace_emails,
+    unleet,
+)
 
-MODEL_FORMAT = 2  # bump when the pickled layout changes; older files are then retrained
-FILE_PATTERN = re.compile(r"^moderation-model-v(\d+)\.pkl$")
+MODEL_FORMAT = 3  # bump when the file layout changes; older files are then refused
+FILE_PATTERN = re.compile(r"^moderation-model-v(\d+)\.npz$")
 MAX_MODEL_CHARS = 1000  # classifiers read the start of long posts; rule checks read it all
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "artifacts" / "cold-start.npz"
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+SPAM, ATTACK, THREAT, HATE = ("spam.classifier", "abuse.classifier", "abuse.threat_classifier",
+                              "abuse.hate_classifier")
+HEADS = (SPAM, ATTACK, THREAT, HATE)
+
+_MENTION = re.compile(r"@\w+")
+_LONG_NUMBER = re.compile(r"\d{5,}")
 
 
-class TextClassifier:
-    """A fitted TF-IDF + logistic regression pipeline with a compiled single-text scorer."""
+def prepare(text: str, *, known: frozenset[str] = frozenset()) -> str:
+    """The text a classifier reads: obfuscation undone (look-alike letters, spaced letters,
+    leetspeak into `known` words), e-mails generalised, the first MAX_MODEL_CHARS characters.
 
-    def __init__(self, pipeline):
-        self.pipeline = pipeline
-        self._compile()
-
-    def __getstate__(self):
-        return {"pipeline": self.pipeline}
-
-    def __setstate__(self, state):
-        self.pipeline = state["pipeline"]
-        self._compile()
-
-    def _compile(self) -> None:
-        """Fold IDF and coefficients into one table per vectoriser for the fast path."""
-        features, clf = self.pipeline.steps[0][1], self.pipeline.steps[-1][1]
-        coef = clf.coef_[0]
-        self.intercept = float(clf.intercept_[0])
-        self.parts = []
-        offset = 0
-        for _, vec in features.transformer_list:
-            idf = vec.idf_
-            table = {term: (float(idf[i]), float(idf[i] * coef[offset + i]))
-                     for term, i in vec.vocabulary_.items()}
-            self.parts.append((_analyzer_key(vec), _analyzer(vec), vec.sublinear_tf, table))
-            offset += len(vec.vocabulary_)
-
-    def probability(self, prepared: str, cache: dict | None = None) -> float:
-        """P(label 1) for one prepared text; `cache` shares n-gram counts between models."""
-        score = self.intercept
-        for key, analyzer, sublinear, table in self.parts:
-            counts = cache.get(key) if cache is not None else None
-            if counts is None:
-                counts = Counter(analyzer(prepared))
-                if cache is not None:
-                    cache[key] = counts
-            score += _dot(counts, table, sublinear)
-        return 1.0 / (1.0 + math.exp(-score)) if score > -500 else 0.0
-
-    def probabilities(self, texts: Sequence[str]) -> list[float]:
-        """P(label 1) for many raw texts at once, through scikit-learn itself."""
-        prepared = [prepare(t) for t in texts]
-        return [float(p) for p in self.pipeline.predict_proba(prepared)[:, 1]]
+    Links and long numbers are dropped: the public spam sets teach that any link or number
+    is spam, which on a support forum (manuals, screenshots, order and ticket numbers) is
+    false. The link rules (limits per trust level, blocked domains, shorteners) and the
+    private-data and scam checks judge those instead; the classifier judges the words.
+    """
+    text = lowered(text)[: 2 * MAX_MODEL_CHARS]
+    text = unleet(collapse_spaced(text, known), known)
+    if has_url(text):
+        text = URL_RE.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" @user ", replace_emails(text, " emailtoken "))
+    return _LONG_NUMBER.sub(" ", text)[:MAX_MODEL_CHARS]
 
 
-class BundleScorer:
-    """Every classifier of a bundle in one pass: one n-gram count and one vocabulary lookup
-    per distinct analyser, then a small matrix product gives each model's TF-IDF dot."""
+def _analyze(doc: str, findall=re.compile(TOKEN_PATTERN).findall) -> list[str]:
+    """Unigrams then bigrams, exactly as scikit-learn's word analyser returns them."""
+    tokens = findall(doc)
+    return tokens + [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
 
-    def __init__(self, named: Sequence[tuple[str, TextClassifier]]):
-        self.names = [name for name, _ in named]
-        self.intercepts = np.array([clf.intercept for _, clf in named])
-        members: dict[tuple, list[tuple[int, object]]] = {}
-        for column, (_, clf) in enumerate(named):
-            for key, analyzer, sublinear, table in clf.parts:
-                members.setdefault((key, sublinear), []).append((column, (analyzer, table)))
-        self.groups = [self._group(key[1], parts) for key, parts in members.items()]
 
-    def _group(self, sublinear: bool, parts: list) -> tuple:
-        """Union vocabulary of the models sharing an analyser, with IDF and weight columns."""
-        vocab: dict[str, int] = {}
-        for _, (_, table) in parts:
-            for term in table:
-                vocab.setdefault(term, len(vocab))
-        idf = np.zeros((len(vocab), len(parts)))
-        weight = np.zeros((len(vocab), len(parts)))
-        for j, (_, (_, table)) in enumerate(parts):
-            for term, (term_idf, term_weight) in table.items():
-                idf[vocab[term], j] = term_idf
-                weight[vocab[term], j] = term_weight
-        columns = np.array([column for column, _ in parts])
-        pairs = np.empty((len(vocab), 2 * len(parts)))
-        pairs[:, 0::2], pairs[:, 1::2] = idf, weight
-        rows = dict(zip(vocab, map(tuple, pairs.tolist()), strict=True))
-        return parts[0][1][0], sublinear, vocab, idf, weight, columns, rows
+# ---------------------------------------------------------------- the bundle
 
-    def scores(self, prepared: str) -> dict[str, float]:
-        """Probability of label 1 for each named classifier."""
-        totals = self.intercepts.copy()
-        for analyzer, sublinear, vocab, idf, weight, columns, rows_of in self.groups:
-            counts = Counter(analyzer(prepared))
-            if len(counts) <= SMALL_DOC:
-                np.add.at(totals, columns, _small_dots(counts, rows_of, sublinear, len(columns)))
+
+@dataclass
+class ModelBundle:
+    """Every head's weights over one vocabulary, with version and provenance."""
+
+    vocab: list[str]
+    idf: np.ndarray                      # (terms,)
+    weights: np.ndarray                  # (terms, heads): idf * coefficient, folded
+    intercepts: np.ndarray               # (heads,)
+    heads: tuple[str, ...] = HEADS
+    version: int = 1
+    trained_at: float = field(default_factory=time.time)
+    data_fingerprint: str = ""
+    trained_on: tuple[str, ...] = ()
+    extra_examples: int = 0
+    format: int = MODEL_FORMAT
+
+    def __post_init__(self) -> None:
+        rows = np.column_stack([self.idf, self.weights]).tolist()
+        self._rows = dict(zip(self.vocab, map(tuple, rows), strict=True))
+        self._index = {term: i for i, term in enumerate(self.vocab)}
+        self.known_words = frozenset(t for t in self.vocab if " " not in t and t.isalpha())
+
+    @property
+    def abuse(self) -> bool:
+        """True when the bundle has abuse heads (a spam-only test bundle has not)."""
+        return ATTACK in self.heads
+
+    def prepare(self, text: str) -> str:
+        """The classifier text for this bundle's vocabulary."""
+        return prepare(text, known=self.known_words)
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Each head's probability for one raw text (one n-gram count, one lookup per term)."""
+        counts = Counter(_analyze(self.prepare(text)))
+        if len(counts) > SMALL_DOC:
+            totals = self.intercepts + self._dense_dots(counts)
+        else:
+            totals = [b + d for b, d in zip(self.intercepts.tolist(), self._dots(counts),
+                                            strict=True)]
+        return {name: _sigmoid(t) for name, t in zip(self.heads, totals, strict=True)}
+
+    def _dots(self, counts: Counter) -> list[float]:
+        """Normalised TF-IDF dot with every head, in plain Python (short texts)."""
+        width = len(self.heads)
+        dots, norm = [0.0] * width, 0.0
+        rows = self._rows
+        for term, count in counts.items():
+            row = rows.get(term)
+            if row is None:
                 continue
-            get = vocab.get
-            rows = np.array([get(term, -1) for term in counts], dtype=np.intp)
-            known = rows >= 0
-            if not known.any():
-                continue
-            rows = rows[known]
-            tf = np.fromiter(counts.values(), dtype=float, count=len(counts))[known]
-            if sublinear:
-                tf = 1.0 + np.log(tf)
-            norms = np.sqrt(((idf[rows] * tf[:, None]) ** 2).sum(axis=0))
-            dots = tf @ weight[rows]
-            np.add.at(totals, columns, np.divide(dots, norms, out=np.zeros_like(dots),
-                                                 where=norms > 0))
-        probabilities = 1.0 / (1.0 + np.exp(-np.clip(totals, -500, 500)))
-        return dict(zip(self.names, probabilities.tolist(), strict=True))
+            tf = 1.0 if count == 1 else 1.0 + math.log(count)
+            norm += (tf * row[0]) ** 2
+            for j in range(width):
+                dots[j] += tf * row[j + 1]
+        scale = 1.0 / math.sqrt(norm) if norm else 0.0
+        return [d * scale for d in dots]
+
+    def _dense_dots(self, counts: Counter) -> np.ndarray:
+        """The same dots with numpy, for long texts with many distinct n-grams."""
+        get = self._index.get
+        pairs = [(get(term), count) for term, count in counts.items() if get(term) is not None]
+        if not pairs:
+            return np.zeros(len(self.heads))
+        rows = np.fromiter((p[0] for p in pairs), dtype=np.intp, count=len(pairs))
+        tf = 1.0 + np.log(np.fromiter((p[1] for p in pairs), dtype=float, count=len(pairs)))
+        norm = math.sqrt(float(((self.idf[rows] * tf) ** 2).sum()))
+        return (tf @ self.weights[rows]) / norm if norm else np.zeros(len(self.heads))
+
+    def describe(self) -> dict:
+        """What an admin needs to know about this model file."""
+        return {"version": self.version, "trained_at": self.trained_at,
+                "data_fingerprint": self.data_fingerprint, "trained_on": list(self.trained_on),
+                "extra_examples": self.extra_examples, "heads": list(self.heads),
+                "terms": len(self.vocab)}
 
 
 SMALL_DOC = 96  # below this many distinct n-grams plain Python beats numpy's call overhead
 
 
-def _small_dots(counts: Counter, rows_of: dict, sublinear: bool, width: int) -> list[float]:
-    """The same normalised dot products as the numpy path, for a short text."""
-    dots, norms = [0.0] * width, [0.0] * width
-    for term, count in counts.items():
-        row = rows_of.get(term)
-        if row is None:
-            continue
-        tf = 1.0 if count == 1 else (1.0 + math.log(count) if sublinear else float(count))
-        for j in range(width):
-            norms[j] += (tf * row[2 * j]) ** 2
-            dots[j] += tf * row[2 * j + 1]
-    return [d / math.sqrt(n) if n else 0.0 for d, n in zip(dots, norms, strict=True)]
+def _sigmoid(x: float) -> float:
+    """The logistic function, safe for large magnitudes."""
+    return 1.0 / (1.0 + math.exp(-x)) if x > -500 else 0.0
 
 
-def _dot(counts: Counter, table: dict, sublinear: bool) -> float:
-    """The L2-normalised TF-IDF vector of `counts` dotted with the folded weights."""
-    dot = norm = 0.0
-    for term, count in counts.items():
-        entry = table.get(term)
-        if entry is None:
-            continue
-        tf = 1.0 if count == 1 else (1.0 + math.log(count) if sublinear else float(count))
-        idf, weight = entry
-        norm += (tf * idf) ** 2
-        dot += tf * weight
-    return dot / math.sqrt(norm) if norm else 0.0
+# ---------------------------------------------------------------- training
 
 
-def _analyzer(vec):
-    """The vectoriser's own analyser, or an equivalent faster one for plain word 1-2-grams.
-
-    scikit-learn builds bigrams with a slice and a join per position; for the configuration
-    used here the same tokens come from one findall and one comprehension (a test checks the
-    scores are identical).
-    """
-    plain = (vec.analyzer == "word" and vec.ngram_range == (1, 2) and not vec.lowercase
-             and vec.strip_accents is None and vec.stop_words is None and vec.tokenizer is None
-             and vec.preprocessor is None and vec.input == "content")
-    if not plain:
-        return vec.build_analyzer()
-    findall = re.compile(vec.token_pattern).findall
-
-    def analyze(doc: str) -> list[str]:
-        """Unigrams then bigrams, as scikit-learn's word analyser returns them."""
-        tokens = findall(doc)
-        return tokens + [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
-    return analyze
-
-
-def _analyzer_key(vec) -> tuple:
-    """Vectorisers with equal keys produce the same n-grams, so counts can be shared."""
-    return (vec.analyzer, vec.ngram_range, vec.lowercase, vec.token_pattern)
-
-
-def prepare(text: str, *, links: bool = True) -> str:
-    """The text a classifier reads: normalised, and cut to the first MAX_MODEL_CHARS."""
-    return model_text(text, links=links, limit=MAX_MODEL_CHARS)[:MAX_MODEL_CHARS]
-
-
-def build_pipeline(*, chars: bool = False):
-    """Word 1-2-grams (optionally character 3-4-grams), TF-IDF, balanced logistic regression.
-
-    Word n-grams alone measured as well as words + characters on the held-out spam split and
-    cost a fraction at screening time; obfuscation is undone by the normaliser beforehand.
-    """
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def fit_heads(tasks: dict[str, Sequence[tuple[str, int]]], *, min_df: int = 2,
+              c: float = 4.0):
+    """(vectoriser, known words, {head: fitted LogisticRegression}) for train_bundle; kept
+    apart so tests can check the compiled scorer against scikit-learn itself."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import FeatureUnion, Pipeline
 
-    parts = [("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-                                       lowercase=False))]
-    if chars:
-        parts.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), min_df=3,
-                                               sublinear_tf=True, lowercase=False)))
-    clf = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000, solver="liblinear")
-    return Pipeline([("features", FeatureUnion(parts)), ("clf", clf)])
-
-
-def train_classifier(pairs: Iterable[tuple[str, int]], *, chars: bool = False) -> TextClassifier:
-    """Fit one classifier on (text, label) pairs; label 1 is the class to keep out."""
-    pairs = list(pairs)
-    labels = {label for _, label in pairs}
-    if labels != {0, 1}:
-        raise ValueError("training needs examples of both labels 0 and 1")
-    pipeline = build_pipeline(chars=chars)
-    pipeline.fit([prepare(t) for t, _ in pairs], [label for _, label in pairs])
-    return TextClassifier(pipeline)
-
-
-@dataclass
-class ModelBundle:
-    """The models the engine uses, with the version and provenance stored beside them."""
-
-    spam: TextClassifier
-    abuse: TextClassifier | None = None
-    version: int = 1
-    trained_at: float = field(default_factory=time.time)
-    data_fingerprint: str = ""
-    extra_examples: int = 0
-    format: int = MODEL_FORMAT
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("_scorer", None)
-        return state
-
-    @property
-    def scorer(self) -> BundleScorer:
-        """The combined fast scorer, built on first use (and after loading from a file)."""
-        scorer = self.__dict__.get("_scorer")
-        if scorer is None:
-            named = [("spam.classifier", self.spam)]
-            if self.abuse is not None:
-                named.append(("abuse.classifier", self.abuse))
-            scorer = self.__dict__["_scorer"] = BundleScorer(named)
-        return scorer
-
-    def scores(self, text: str, *, links: bool = True) -> dict[str, float]:
-        """Spam and abuse probabilities for one submission, sharing the n-gram counting.
-
-        links=False scores the words alone (links dropped), for authors whose links are trusted.
-        """
-        return self.scorer.scores(prepare(text, links=links))
-
-    def describe(self) -> dict:
-        """What an admin needs to know about this model file."""
-        return {"version": self.version, "trained_at": self.trained_at,
-                "data_fingerprint": self.data_fingerprint, "extra_examples": self.extra_examples,
-                "has_abuse_model": self.abuse is not None}
+    for name, pairs in tasks.items():
+        if {label for _, label in pairs} != {0, 1}:
+            raise ValueError(f"training {name} needs examples of both labels 0 and 1")
+    raw = sorted({text for pairs in tasks.values() for text, _ in pairs})
+    first = CountVectorizer(token_pattern=TOKEN_PATTERN, lowercase=False,
+                            min_df=min(3, min_df + 1) if min_df > 1 else 1)
+    first.fit([prepare(t) for t in raw])
+    known = frozenset(t for t in first.vocabulary_ if t.isalpha())
+    prepared = {text: prepare(text, known=known) for text in raw}
+    vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True,
+                                 lowercase=False, token_pattern=TOKEN_PATTERN, dtype=np.float64)
+    vectoriser.fit(list(prepared.values()))
+    fitted = {}
+    for name, pairs in tasks.items():
+        clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, solver="liblinear")
+        fitted[name] = clf.fit(vectoriser.transform([prepared[t] for t, _ in pairs]),
+                               [label for _, label in pairs])
+    return vectoriser, known, fitted
 
 
-def spam_training_pairs(data_dir=datasets.PACKAGE_DATA) -> list[tuple[str, int]]:
-    """The train split of YouTube + SMS spam, plus BANKING77's customer questions as not spam.
-
-    Spam corpora alone make short support questions and complaints look like spam (their
-    ham is chat); real customer questions teach the model what a brand forum's ham reads like.
-    """
-    spam = datasets.split(datasets.spam_examples(data_dir), test=False)
-    return ([(e.text, e.label) for e in spam]
-            + [(text, 0) for text in datasets.customer_questions(data_dir)])
-
-
-def abuse_training_pairs(data_dir=datasets.PACKAGE_DATA) -> list[tuple[str, int]]:
-    """Train splits: Davidson hateful or offensive (1) against neither (0), plus the spam
-    corpora's texts as not abusive (0).
-
-    The hate-versus-offensive line is where annotators disagree most, so the model is asked
-    only "abusive or not"; the rules decide what that means for a post (R1 protects people, R7
-    protects the brand's critics). The YouTube and SMS texts teach it that casual text-speak
-    and swearing on their own are not abuse, which tweets alone do not.
-    """
-    davidson = datasets.split(datasets.davidson_examples(data_dir), test=False)
-    casual = datasets.split(datasets.spam_examples(data_dir), test=False)
-    return ([(e.text, int(e.label != datasets.NEITHER)) for e in davidson]
-            + [(e.text, 0) for e in casual])
+def train_bundle(tasks: dict[str, Sequence[tuple[str, int]]], *, version: int = 1,
+                 data_fingerprint: str = "", trained_on: Sequence[str] = (),
+                 extra_examples: int = 0, min_df: int = 2, c: float = 4.0) -> ModelBundle:
+    """Fit one shared TF-IDF vocabulary on every task's texts and one balanced logistic
+    regression per task (label 1 = keep out); returns the compiled bundle."""
+    vectoriser, _, fitted = fit_heads(tasks, min_df=min_df, c=c)
+    vocab = sorted(vectoriser.vocabulary_, key=vectoriser.vocabulary_.get)
+    idf = vectoriser.idf_
+    weights = np.column_stack([idf * clf.coef_[0] for clf in fitted.values()])
+    intercepts = np.array([clf.intercept_[0] for clf in fitted.values()])
+    return ModelBundle(vocab, idf, weights, intercepts, tuple(fitted), version=version,
+                       data_fingerprint=data_fingerprint, trained_on=tuple(trained_on),
+                       extra_examples=extra_examples)
 
 
-def train_models(data_dir=datasets.PACKAGE_DATA, *, extra_spam: Iterable[tuple[str, int]] = (),
+def train_models(data_dir: Path | str | None = None, *,
+                 extra_spam: Iterable[tuple[str, int]] = (),
                  extra_abuse: Iterable[tuple[str, int]] = (), version: int = 1,
                  with_abuse: bool = True) -> ModelBundle:
-    """Train from the shipped public data plus moderator decisions (text, 1=reject / 0=approve).
+    """Train every head from the public data's train splits plus moderator decisions.
 
-    Moderator decisions are weighted like any other example and repeated so a handful of them
-    can move the model: each counts as EXTRA_WEIGHT examples.
+    Moderator decisions (text, 1 = keep out / 0 = fine) count EXTRA_WEIGHT times so a handful
+    can move the model; abuse decisions teach the attack head. The corpora per head are chosen
+    in moderation/engine/corpora.py.
     """
+    from . import corpora
+
     extra_spam, extra_abuse = list(extra_spam), list(extra_abuse)
-    spam = train_classifier(spam_training_pairs(data_dir) + extra_spam * EXTRA_WEIGHT)
-    abuse = None
+    tasks, sources, fingerprint = corpora.training_tasks(data_dir, with_abuse=with_abuse)
+    tasks[SPAM] = list(tasks[SPAM]) + extra_spam * EXTRA_WEIGHT
     if with_abuse:
-        abuse = train_classifier(abuse_training_pairs(data_dir) + extra_abuse * EXTRA_WEIGHT)
-    return ModelBundle(spam, abuse, version=version,
-                       data_fingerprint=datasets.fingerprint(data_dir),
-                       extra_examples=len(extra_spam) + len(extra_abuse))
+        tasks[ATTACK] = list(tasks[ATTACK]) + extra_abuse * EXTRA_WEIGHT
+    return train_bundle(tasks, version=version, data_fingerprint=fingerprint,
+                        trained_on=sources, extra_examples=len(extra_spam) + len(extra_abuse))
 
 
 EXTRA_WEIGHT = 3
 
 
-# ---------------------------------------------------------------- versioned files
+# ---------------------------------------------------------------- safe files
+
+
+def to_bytes(bundle: ModelBundle) -> bytes:
+    """The bundle as an .npz of plain arrays and a JSON header (no pickled objects)."""
+    meta = {"format": bundle.format, "version": bundle.version, "heads": list(bundle.heads),
+            "trained_at": bundle.trained_at, "data_fingerprint": bundle.data_fingerprint,
+            "trained_on": list(bundle.trained_on), "extra_examples": bundle.extra_examples,
+            "token_pattern": TOKEN_PATTERN, "ngram_range": [1, 2], "sublinear_tf": True,
+            "max_chars": MAX_MODEL_CHARS}
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+        vocab=np.frombuffer("\n".join(bundle.vocab).encode("utf-8"), dtype=np.uint8),
+        idf=bundle.idf.astype(np.float64), weights=bundle.weights.astype(np.float64),
+        intercepts=bundle.intercepts.astype(np.float64))
+    return buffer.getvalue()
+
+
+def from_bytes(blob: bytes, *, source: str = "model") -> ModelBundle:
+    """Read a bundle written by to_bytes; refuses other formats and anything pickled."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+        meta = json.loads(arrays["meta"].tobytes().decode())
+        if meta.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{source} is not a moderation model of format {MODEL_FORMAT}")
+        vocab = arrays["vocab"].tobytes().decode("utf-8").split("\n")
+        return ModelBundle(vocab, arrays["idf"], arrays["weights"], arrays["intercepts"],
+                           tuple(meta["heads"]), version=int(meta["version"]),
+                           trained_at=float(meta["trained_at"]),
+                           data_fingerprint=meta.get("data_fingerprint", ""),
+                           trained_on=tuple(meta.get("trained_on", ())),
+                           extra_examples=int(meta.get("extra_examples", 0)))
 
 
 def model_path(directory: Path | str, version: int) -> Path:
     """Where version N of the model lives in a directory."""
-    return Path(directory) / f"moderation-model-v{version:06d}.pkl"
+    return Path(directory) / f"moderation-model-v{version:06d}.npz"
 
 
-def save_model(bundle: ModelBundle, directory: Path | str) -> Path:
-    """Write the bundle atomically as moderation-model-v<version>.pkl and return its path."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    target = model_path(directory, bundle.version)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".model-", suffix=".tmp")
+def write_atomic(path: Path, blob: bytes) -> Path:
+    """Write a file so readers see the old one or the new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".model-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(bundle, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
+            handle.write(blob)
+        os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return target
+    return path
+
+
+def save_model(bundle: ModelBundle, directory: Path | str) -> Path:
+    """Write the bundle atomically as moderation-model-v<version>.npz and return its path."""
+    return write_atomic(model_path(directory, bundle.version), to_bytes(bundle))
 
 
 def load_model(path: Path | str) -> ModelBundle:
-    """Load a bundle written by save_model (only ever from the trusted instance folder)."""
-    with open(path, "rb") as handle:
-        bundle = pickle.load(handle)
-    if not isinstance(bundle, ModelBundle) or bundle.format != MODEL_FORMAT:
-        raise ValueError(f"{path} is not a moderation model of format {MODEL_FORMAT}")
-    return bundle
+    """Load a bundle written by save_model (or the shipped cold-start file)."""
+    return from_bytes(Path(path).read_bytes(), source=str(path))
 
 
 def latest_version(directory: Path | str) -> int:
@@ -367,30 +316,10 @@ def reload_if_newer(current: ModelBundle | None, directory: Path | str) -> Model
     return current
 
 
-def default_cache_dir() -> Path:
-    """Where the model trained from the shipped data is cached between runs."""
-    base = os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()
-    return Path(base) / "parley-moderation"
-
-
-def default_model(cache_dir: Path | str | None = None,
-                  data_dir: Path | str = datasets.PACKAGE_DATA) -> ModelBundle:
-    """The cold-start model: trained once from the shipped data, then loaded from the cache."""
-    import sklearn
-
-    cache = Path(cache_dir) if cache_dir else default_cache_dir()
-    stamp = f"{datasets.fingerprint(data_dir)}-f{MODEL_FORMAT}-sk{sklearn.__version__}"
-    path = cache / f"cold-start-{stamp}.pkl"
-    if path.exists():
-        try:
-            return load_model(path)
-        except Exception:  # a corrupt or foreign cache file is simply rebuilt
-            path.unlink(missing_ok=True)
-    bundle = train_models(data_dir)
-    cache.mkdir(parents=True, exist_ok=True)
-    saved = save_model(bundle, cache)
-    os.replace(saved, path)
-    for stale in cache.glob("cold-start-*.pkl"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
-    return bundle
+@lru_cache(maxsize=2)
+def default_model(path: Path | str = SHIPPED_MODEL) -> ModelBundle:
+    """The shipped cold-start model (read once per process)."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"no moderation model at {path}: build it with "
+                                "`python -m moderation.engine.build`")
+    return load_model(path)

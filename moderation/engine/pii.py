@@ -45,7 +45,7 @@ _NOT_PERSONAL_LABELS = re.compile(
     r"\b(?:order|orders|tracking|track|invoice|ticket|case|ref|reference|serial|s/n|sn|model|sku|"
     r"part|po|confirmation|booking|imei|build|version|ver|kb|error|code|err|id|transaction|"
     r"receipt|item|product|package|parcel|shipment|claim|incident|request|job)\b"
-    r"(?:\s*(?:number|no\.?|num|nr|id|#|:))*\s*[#:]?\s*$",
+    r"(?:\s*(?:number|no\.?|num|nr|id|#|:|is|was|reads))*\s*[#:]?\s*$",
     re.IGNORECASE,
 )
 _PHONE_CONTEXT = re.compile(

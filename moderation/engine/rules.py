@@ -27,7 +27,12 @@ CHECKS: dict[str, str] = {
     "abuse.threat": "Threats of violence or harm.",
     "abuse.self_harm": "Encouraging someone to hurt or kill themselves.",
     "abuse.hate": "Slurs against people for who they are.",
-    "abuse.classifier": "A learned classifier's probability that the text is hateful or abusive.",
+    "abuse.classifier": "A learned classifier's probability that the text insults or attacks a "
+                        "person.",
+    "abuse.threat_classifier": "A learned classifier's probability that the text threatens "
+                               "harm.",
+    "abuse.hate_classifier": "A learned classifier's probability that the text attacks people "
+                             "for who they are.",
     "abuse.profanity": "Swearing that is not aimed at a person.",
     "abuse.brand_criticism": "Negative opinions about the brand, its products, prices or service.",
     "pii.card": "A payment card number (checked with the Luhn checksum).",
@@ -217,7 +222,10 @@ DEFAULT_RULES_DATA: dict = {
                 _e("abuse.threat", "hold"), _e("abuse.threat", "reject", 0.9),
                 _e("abuse.self_harm", "hold"), _e("abuse.self_harm", "reject", 0.9),
                 _e("abuse.hate", "hold"), _e("abuse.hate", "reject", 0.9),
-                _e("abuse.classifier", "hold", 0.85),
+                # thresholds chosen on validation splits (bench/moderation_tune.py)
+                _e("abuse.classifier", "hold", 0.6),
+                _e("abuse.threat_classifier", "hold", 0.5),
+                _e("abuse.hate_classifier", "hold", 0.6),
             ],
             "flag_reasons": ["abuse"],
         },
@@ -304,7 +312,8 @@ DEFAULT_RULES_DATA: dict = {
                        "router drops out every hour.\"",
             "advice": "",
             "enforced_by": [_e("abuse.brand_criticism", "publish",
-                               overrides=["abuse.classifier"])],
+                               overrides=["abuse.classifier", "abuse.threat_classifier",
+                                          "abuse.hate_classifier"])],
             "flag_reasons": [],
         },
     ],

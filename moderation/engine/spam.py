@@ -61,11 +61,14 @@ def bad_domain(domains: list[str], config: EngineConfig) -> Signal:
 
 
 def shortener(domains: list[str], author: AuthorFacts, config: EngineConfig) -> Signal:
-    """Link shorteners hide where a link goes; new members may not use them."""
+    """Link shorteners hide where a link goes: from a new member one is noted (below the hold
+    line: people paste t.co links innocently), two or more are held."""
     if author.trust_level > config.shortener_max_trust:
         return NONE
-    if any(domain_matches(d, config.shortener_domains) for d in domains):
-        return (0.7, "It uses a link shortener; please post the full address.")
+    short = sum(1 for d in domains if domain_matches(d, config.shortener_domains))
+    if short:
+        return (0.7 if short > 1 else 0.4,
+                "It uses link shorteners; please post the full addresses.")
     return NONE
 
 
@@ -79,22 +82,49 @@ _MONEY = re.compile(
     r"trading|trader|broker|earn(?:ed|ing|s)?|income|loans?|recover(?:y|ed)? (?:of )?(?:your |my )?"
     r"(?:funds|money|account|wallet)|hackers?|hacked wallet|account manager|financial freedom|"
     r"giveaway|prize|jackpot|winner|won|cash|payout|returns?|per (?:day|week)|guaranteed|"
-    r"claim|reward|bonus|refund agent)\b|[$£€]\s?\d|\d\s?(?:usd|gbp|eur|pounds|dollars)\b",
+    r"claim|reward|bonus|refund agent|small fee|(?:a|my|the) fee|paid service|for a fee)\b"
+    r"|[$£€]\s?\d|\d\s?(?:usd|gbp|eur|pounds|dollars)\b",
+)
+# Someone who is not staff offering to fix, unlock or recover an account off the forum.
+_FIXER = re.compile(
+    r"\b(?:i|we) (?:can|will|could) (?:help you )?(?:fix|unlock|recover|restore|sort|solve|reset"
+    r"|get back|reactivate|hack)\b|\b(?:recovery|account|hacker|tech|certified)"
+    r" (?:expert|specialist|agent|pro)\b|\bhacker\b",
+)
+
+
+_INVITE = re.compile(
+    r"\b(?:message|text|contact|add|dm|pm|inbox|reach|call|ping|whats\s?app|telegram|signal)"
+    r"\s+(?:me|us)\b|\b(?:on|via|at)\s+(?:whats\s?app|telegram|signal|wechat|viber|kik)\s*[:@+]"
+    r"|(?:telegram|whats\s?app|wa\.me|t\.me)\s*(?:only\s*)?[:/]?\s*[@+]\w"
+    r"|\b(?:telegram|whats\s?app)\s+only\b",
+)
+# Someone asking whether a message they got is genuine, or warning others: not a scam itself.
+_ASKING = re.compile(
+    r"\bis (?:this|that|it) (?:a |really )?(?:real|legit|genuine|scam|safe|you|official)\b"
+    r"|\b(?:a |another )?(?:scam|phishing|fraud alert)\b|\bgot (?:a|this|an) (?:message|text|call"
+    r"|e-?mail)|\breceived (?:a|this|an) (?:message|text|call)|\bsomeone (?:messaged|texted"
+    r"|called|offered)|\b(?:a guy|someone|somebody) (?:replied|posted)\b",
 )
 
 
 def contact_bait(text: str, pii: list[PiiMatch]) -> Signal:
-    """Money, crypto or prize talk paired with an off-forum contact channel."""
+    """An invitation to move off the forum (WhatsApp, Telegram, a phone number) about money,
+    prizes, investments or "fixing" an account. Someone asking whether such a message is real,
+    or naming an app in passing, is not baiting anyone."""
     folded = lowered(text)
-    channel = _search_near(_CHANNEL, text, _CHANNEL_WORDS) is not None
-    if not (channel or any(p.kind in ("phone", "email") for p in pii)):
+    invite = bool(_INVITE.search(folded)) or any(p.kind in ("phone", "email") for p in pii)
+    channel = invite or _search_near(_CHANNEL, text, _CHANNEL_WORDS) is not None
+    if not channel:
         return NONE
-    money = _MONEY.findall(folded)
-    if not money:
+    money = _MONEY.findall(folded) + _FIXER.findall(folded)
+    if not money or (_ASKING.search(folded) and not _INVITE.search(folded)):
         return NONE
-    score = 0.9 if channel or len(money) >= 2 else 0.7
-    return (score, "It asks readers to move to another channel about money, prizes or "
-                   "investments, a common scam.")
+    if not invite:
+        return (0.45, "It talks about money next to a messaging app.")
+    return (0.9 if len(money) >= 2 or _INVITE.search(folded) else 0.7,
+            "It asks readers to move to another channel about money, prizes, investments or "
+            "fixing an account, a common scam.")
 
 
 _HELPLINE = re.compile(

@@ -50,8 +50,6 @@ BARE_DOMAIN_RE = re.compile(
 )
 
 
-_MENTION = re.compile(r"@\w+")
-_LONG_NUMBER = re.compile(r"\d{5,}")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
@@ -176,18 +174,65 @@ def domain_matches(domain: str, listed: frozenset[str]) -> bool:
     return any(".".join(parts[i:]) in listed for i in range(len(parts) - 1))
 
 
-def model_text(text: str, *, links: bool = True, limit: int | None = None) -> str:
-    """The text the learned classifiers see: folded, lower-cased, links and numbers generalised.
+_SPACED_RUN = re.compile(
+    r"(?<![^\s(\"'])((?:[^\s](?:[ .\-_*]| {2,4}(?=[^\s][ .\-_*][^\s])))"
+    r"{3,}[^\s])(?![^\s)\"'.,!?])"
+)
+_HINT_SINGLE = re.compile(r"(?<!\S)\S[ .\-_*]\S[ .\-_*]\S")
+_LEET_TOKEN = re.compile(r"(?<![\w@$!|+€])[a-z0-9@$!|+€]*[a-z][a-z0-9@$!|+€]*(?![\w@$!|+€])")
 
-    With links=False, links are dropped rather than marked, so the classifier judges the
-    words alone (the engine does this for trusted members: their links are not evidence).
-    `limit` keeps only the first characters (twice that many are normalised).
+
+def collapse_spaced(text: str, known: frozenset[str] = frozenset()) -> str:
+    """Rejoin words typed as spaced or dotted letters ("y o u  a r e  a n  i d i 0 t").
+
+    A run of four or more single characters split by single separators is one word; two or
+    more spaces between letters mark where a word ends; with no such gaps, a run that is not
+    itself a known word is split into known words where it can be ("k i l l y o u"). Runs that
+    are mostly digits are left alone: phone and card numbers keep their spacing.
     """
-    text = lowered(text)
-    if limit is not None:
-        text = text[: 2 * limit]
-    if has_url(text):
-        text = URL_RE.sub(" urltoken " if links else " ", text)
-    if "@" in text:
-        text = _MENTION.sub(" @user ", replace_emails(text, " emailtoken "))
-    return _LONG_NUMBER.sub(" longnumber ", text)
+    if not _HINT_SINGLE.search(text):
+        return text
+
+    def join(match: re.Match) -> str:
+        """One spaced-out run as the words it spells."""
+        run = match.group(1)
+        letters = sum(ch.isalpha() for ch in run)
+        if letters < 3 or sum(ch.isdigit() for ch in run) * 2 > letters:
+            return run
+        words = [re.sub(r"[ .\-_*]", "", w) for w in re.split(r" {2,}", run)]
+        if len(words) == 1 and known:
+            return " ".join(segment(unleet(words[0].lower(), known), known))
+        return " ".join(w for w in words if w)
+    return _SPACED_RUN.sub(join, text)
+
+
+def segment(word: str, known: frozenset[str], longest: int = 12) -> list[str]:
+    """Split a run of letters into known words ("killyou" -> kill you), fewest words first;
+    the run itself when it is known or cannot be split."""
+    if word in known or len(word) > 40:
+        return [word]
+    best: list[list[str] | None] = [[]] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - longest), end):
+            piece, before = word[start:end], best[start]
+            if before is not None and piece in known and (
+                    best[end] is None or len(before) + 1 < len(best[end])):
+                best[end] = [*before, piece]
+    return best[-1] or [word]
+
+
+def unleet(text: str, known: frozenset[str]) -> str:
+    """Letters standing in for digits and symbols ("1d10t", "f1nd y0u") read as the word they
+    spell, but only when that word is known and the token as typed is not: serials, versions
+    and error codes ("4k7x9", "3.2.14b", "0x80070005") stay as typed."""
+    if not known or text.isalpha():
+        return text
+
+    def fix(match: re.Match) -> str:
+        """One token, decoded if it spells a known word."""
+        token = match.group(0)
+        if token.isalpha() or token in known:
+            return token
+        decoded = token.translate(LEET)
+        return decoded if decoded.isalpha() and decoded in known else token
+    return _LEET_TOKEN.sub(fix, text)

@@ -65,6 +65,7 @@ class Submission:
     links: tuple[str, ...] | None = None
     thread: ThreadContext | None = None
     submitted_at: datetime | None = None
+    post_id: int | str | None = None  # the post an edit or resubmission changes
 
     def __post_init__(self) -> None:
         if self.links is None:
@@ -84,6 +85,7 @@ class RecentSubmission:
     text: str
     at: datetime
     thread_id: int | str | None = None
+    post_id: int | str | None = None
 
 
 @dataclass(frozen=True)

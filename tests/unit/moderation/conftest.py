@@ -1,12 +1,8 @@
 """Fixtures for the moderation engine's unit tests: no app, dataclasses built directly.
 
-The cold-start model is trained once from moderation/data and cached in a temp folder between
-sessions (keyed by the data's fingerprint), so the suite stays fast after the first run.
+The cold-start model is the shipped artifact (moderation/artifacts/cold-start.npz), read once.
 """
 from __future__ import annotations
-
-import tempfile
-from pathlib import Path
 
 import pytest
 from engine_helpers import load_set, small_bundle
@@ -14,13 +10,11 @@ from engine_helpers import load_set, small_bundle
 from moderation.engine import AuthorFacts, EngineConfig, ThreadContext
 from moderation.engine.model import default_model
 
-CACHE = Path(tempfile.gettempdir()) / "parley-moderation-test-cache"
-
 
 @pytest.fixture(scope="session")
 def model():
-    """The cold-start model trained from the shipped data (cached across sessions)."""
-    return default_model(CACHE)
+    """The shipped cold-start model."""
+    return default_model()
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,18 @@
-"""Learned classifiers: training (with moderator decisions), versioned files, fast scoring."""
-import csv
+"""Learned classifiers: the compiled scorer, the safe file format, versions, the shipped model."""
 import pickle
 
+import numpy as np
 import pytest
 from engine_helpers import SMALL_SPAM, small_bundle
 
 from moderation.engine import data as datasets
+from moderation.engine.build import build
 from moderation.engine.model import (
-    ModelBundle,
+    HEADS,
+    SHIPPED_MODEL,
+    SPAM,
     default_model,
+    fit_heads,
     latest_version,
     load_latest,
     load_model,
@@ -16,8 +20,7 @@ from moderation.engine.model import (
     prepare,
     reload_if_newer,
     save_model,
-    train_classifier,
-    train_models,
+    train_bundle,
 )
 
 TEXTS = ["win a free prize now", "how do I reset my router", "cheap watches here",
@@ -26,116 +29,75 @@ TEXTS = ["win a free prize now", "how do I reset my router", "cheap watches here
              f"word{i} router bill app update{i % 7}" for i in range(60))]
 
 
-@pytest.fixture
-def tiny_data(tmp_path):
-    """A miniature copy of the data layout: enough to run train_models in a second."""
-    spam, abuse, intents = (tmp_path / d for d in ("spam", "abuse", "intents"))
-    for folder in (spam, abuse, intents):
-        folder.mkdir()
-    with (spam / "Youtube01-Test.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["COMMENT_ID", "AUTHOR", "DATE", "CONTENT", "CLASS"])
-        for i, (text, label) in enumerate(SMALL_SPAM):
-            writer.writerow([i, "a", "2015-01-01", f"{text} {i}", label])
-    (spam / "SMSSpamCollection.tsv").write_text(
-        "ham\tsee you at lunch\nspam\tWIN cash now text WIN to 80086\n" * 5, encoding="utf-8")
-    with (abuse / "davidson_labeled_data.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["", "count", "hate_speech", "offensive_language", "neither", "class",
-                         "tweet"])
-        for i in range(10):
-            writer.writerow([2 * i, 3, 0, 3, 0, 1, f"you stupid idiot {i}"])
-            writer.writerow([2 * i + 1, 3, 0, 0, 3, 2, f"nice weather today {i}"])
-    (intents / "banking77_train.csv").write_text(
-        "text,category\nwhere is my card,card_arrival\nhow do I top up,top_up\n",
-        encoding="utf-8")
-    return tmp_path
-
-
-def test_fast_scorer_equals_scikit_learn_pipeline(model):
+def test_compiled_scores_match_scikit_learn_for_short_and_long_texts():
+    tasks = {SPAM: SMALL_SPAM, "other": [(t, 1 - label) for t, label in SMALL_SPAM]}
+    vectoriser, known, fitted = fit_heads(tasks, min_df=1)
+    bundle = train_bundle(tasks, min_df=1)
     for text in TEXTS:
-        prepared = prepare(text)
-        fast = model.scores(text)
-        assert fast["spam.classifier"] == pytest.approx(model.spam.probabilities([text])[0],
-                                                        abs=1e-9)
-        assert fast["abuse.classifier"] == pytest.approx(
-            model.abuse.probabilities([text])[0], abs=1e-9)
-        assert model.spam.probability(prepared) == pytest.approx(fast["spam.classifier"])
+        features = vectoriser.transform([prepare(text, known=known)])
+        got = bundle.scores(text)
+        for name, clf in fitted.items():
+            assert got[name] == pytest.approx(clf.predict_proba(features)[0, 1], abs=1e-9)
 
 
-def test_save_then_load_gives_same_predictions_and_version(small_model, tmp_path):
+def test_training_without_both_labels_is_refused():
+    with pytest.raises(ValueError, match="both labels"):
+        train_bundle({SPAM: [("spam", 1), ("more spam", 1)]})
+
+
+def test_prepare_undoes_spacing_and_leetspeak_into_known_words():
+    known = frozenset({"you", "are", "an", "idiot"})
+    assert prepare("y o u  a r e  a n  i d i 0 t", known=known).split() == [
+        "you", "are", "an", "idiot"]
+    assert prepare("u r a 1d10t", known=known).split() == ["u", "r", "a", "idiot"]
+
+
+def test_prepare_drops_links_and_long_numbers_so_they_are_never_spam_evidence():
+    text = prepare("Order 20231145 is late, see https://help.example.com/orders and www.x.co")
+    assert "20231145" not in text and "http" not in text and "www" not in text
+    assert "order" in text and "late" in text
+
+
+def test_saved_file_round_trips_exactly_and_holds_no_pickled_objects(tmp_path, small_model):
     path = save_model(small_model, tmp_path)
+    assert path == model_path(tmp_path, small_model.version)
+    with np.load(path, allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
     loaded = load_model(path)
-    assert path.name == "moderation-model-v000001.pkl"
-    assert loaded.version == 1
+    assert loaded.vocab == small_model.vocab and loaded.heads == small_model.heads
     for text in TEXTS:
         assert loaded.scores(text) == pytest.approx(small_model.scores(text))
 
 
-def test_latest_version_and_reload_pick_the_newest_file(tmp_path):
-    first, third = small_bundle(version=1), small_bundle(version=3)
-    save_model(first, tmp_path)
-    save_model(third, tmp_path)
-    (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
-    assert latest_version(tmp_path) == 3
-    assert load_latest(tmp_path).version == 3
-    assert reload_if_newer(first, tmp_path).version == 3
-    assert reload_if_newer(third, tmp_path) is third
-    assert load_latest(tmp_path / "empty") is None
-
-
-def test_moderator_decisions_change_a_prediction():
-    text = "acme loyalty voucher bundle for my router bill"
-    before = small_bundle().scores(text)["spam.classifier"]
-    after = small_bundle(extra=[(text, 1)]).scores(text)["spam.classifier"]
-    assert before < 0.5 < after
-
-
-def test_train_models_uses_extra_decisions_and_records_them(tiny_data):
-    text = "acme loyalty voucher bundle for my router bill"
-    plain = train_models(tiny_data, version=4)
-    taught = train_models(tiny_data, extra_spam=[(text, 1)] * 3, version=5)
-    assert plain.scores(text)["spam.classifier"] < taught.scores(text)["spam.classifier"]
-    assert taught.version == 5 and taught.extra_examples == 3
-    assert taught.describe()["has_abuse_model"]
-
-
-def test_train_classifier_needs_both_labels():
-    with pytest.raises(ValueError):
-        train_classifier([("a", 1), ("b", 1)])
-
-
-def test_load_model_refuses_other_pickles(tmp_path):
-    path = tmp_path / "x.pkl"
+def test_a_pickle_in_place_of_a_model_is_refused(tmp_path, small_model):
+    path = model_path(tmp_path, 3)
     path.write_bytes(pickle.dumps({"not": "a model"}))
     with pytest.raises(ValueError):
         load_model(path)
 
 
-def test_default_model_is_trained_once_then_loaded_from_cache(tiny_data, tmp_path):
-    cache = tmp_path / "cache"
-    first = default_model(cache, tiny_data)
-    files = list(cache.glob("cold-start-*.pkl"))
-    second = default_model(cache, tiny_data)
-    assert len(files) == 1 and isinstance(second, ModelBundle)
-    assert second.trained_at == first.trained_at
+def test_latest_version_and_reload_pick_the_newest_file(tmp_path):
+    assert latest_version(tmp_path) == 0 and load_latest(tmp_path) is None
+    first = small_bundle(version=1)
+    save_model(first, tmp_path)
+    assert reload_if_newer(None, tmp_path).version == 1
+    save_model(small_bundle([("router reset guide", 1)], version=2), tmp_path)
+    assert latest_version(tmp_path) == 2
+    assert reload_if_newer(first, tmp_path).version == 2
+    assert reload_if_newer(load_latest(tmp_path), tmp_path).version == 2
 
 
-def test_default_model_corrupt_cache_is_rebuilt(tiny_data, tmp_path):
-    cache = tmp_path / "cache"
-    default_model(cache, tiny_data)
-    path = next(cache.glob("cold-start-*.pkl"))
-    path.write_bytes(b"garbage")
-    assert isinstance(default_model(cache, tiny_data), ModelBundle)
+def test_shipped_model_has_every_head_and_ships_no_noncommercial_data():
+    bundle = default_model()
+    assert bundle.heads == HEADS
+    assert "op_spam" not in bundle.trained_on and "stormfront" not in bundle.trained_on
+    assert set(bundle.trained_on) - {"redteam-tune"} <= set(datasets.LICENCES)
+    assert bundle.data_fingerprint == datasets.fingerprint()
 
 
-def test_split_is_deterministic_and_holds_out_about_a_fifth():
-    examples = datasets.spam_examples()
-    test = datasets.split(examples, test=True)
-    assert datasets.split(examples, test=True) == test
-    assert 0.15 < len(test) / len(examples) < 0.25
-    assert not {e.text for e in test} & {e.text for e in datasets.split(examples, test=False)}
-
-
-def test_model_path_names_the_version(tmp_path):
-    assert model_path(tmp_path, 12).name == "moderation-model-v000012.pkl"
+def test_build_command_reproduces_the_shipped_model(tmp_path):
+    built = build(out=tmp_path / "cold-start.npz")
+    fresh, shipped = load_model(built["path"]), load_model(SHIPPED_MODEL)
+    assert fresh.vocab == shipped.vocab
+    np.testing.assert_allclose(fresh.weights, shipped.weights, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(fresh.intercepts, shipped.intercepts, rtol=1e-6)

@@ -16,8 +16,9 @@ def test_engine_import_loads_no_framework_or_app_modules():
 
 
 def test_engine_model_training_loads_no_framework_or_app_modules():
-    code = ("import json, sys; from moderation.engine.model import train_classifier; "
-            "train_classifier([('buy now', 1), ('hello there', 0)] * 3); "
+    code = ("import json, sys; from moderation.engine.model import train_bundle; "
+            "train_bundle({'spam.classifier': [('buy now', 1), ('hello there', 0)] * 3}, "
+            "min_df=1); "
             f"print(json.dumps([m for m in {FORBIDDEN!r} if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

@@ -25,12 +25,13 @@ def test_screen_clean_question_is_published_untouched(member, model):
     assert verdict.model_version == model.version
 
 
-def test_screen_links_of_trusted_member_or_brand_site_are_not_spam_evidence(model):
+def test_screen_one_link_is_not_spam_evidence_even_from_a_new_member(model):
     text = "Same problem here, see my screenshot https://imgur.com/a/xyz"
+    for author in (AuthorFacts(trust_level=0, post_count=0), AuthorFacts(trust_level=1,
+                                                                           post_count=10)):
+        verdict = screen(Submission(text), author, model=model)
+        assert verdict.published and verdict.scores["spam.classifier"] < 0.5
     basic = AuthorFacts(trust_level=1, post_count=10)
-    member = AuthorFacts(trust_level=2, post_count=30)
-    assert not screen(Submission(text), basic, model=model).published
-    assert screen(Submission(text), member, model=model).published
     config = EngineConfig(allowed_domains=frozenset({"acme.example"}))
     own = "I followed https://support.acme.example/reset and it still fails"
     assert screen(Submission(own), basic, model=model, config=config).published
@@ -59,8 +60,10 @@ def test_spam_test_split_meets_precision_and_recall(model):
     report = evaluate.evaluate_spam(
         examples, lambda t: screen(Submission(t), evaluate.EVAL_AUTHOR, model=model),
         lambda t: screen(Submission(t), evaluate.NEW_AUTHOR, model=model))
-    assert report["not_published"]["precision"] >= 0.97
-    assert report["not_published"]["recall"] >= 0.90
+    # Links and numbers stopped being classifier evidence (they held ordinary support posts):
+    # on SMS/YouTube this costs precision (0.98 -> 0.93) and recall (0.91 -> 0.82).
+    assert report["not_published"]["precision"] >= 0.92
+    assert report["not_published"]["recall"] >= 0.80
 
 
 def test_davidson_test_split_keeps_hate_out_and_publishes_neither(model):
@@ -68,7 +71,9 @@ def test_davidson_test_split_keeps_hate_out_and_publishes_neither(model):
     report = evaluate.evaluate_abuse(
         examples, lambda t: screen(Submission(t), evaluate.EVAL_AUTHOR, model=model))
     assert report["hate_not_published_recall"] >= 0.85
-    assert report["neither_published_rate"] >= 0.95
+    # The attack and hate heads now hold at 0.6 (was 0.85): forum insults and threats that
+    # use no listed word are caught, at a cost on Davidson's casual tweets (0.95 -> 0.91).
+    assert report["neither_published_rate"] >= 0.90
 
 
 def test_precision_recall_counts():

@@ -42,9 +42,10 @@ def test_bad_domain_matches_subdomains_of_listed_domain():
     assert bad_domain(["notspam.example"], config)[0] == 0.0
 
 
-def test_shortener_held_for_new_members_only():
-    assert shortener(["bit.ly"], _level(0), DEFAULT_CONFIG)[0] > 0.5
-    assert shortener(["bit.ly"], _level(2), DEFAULT_CONFIG)[0] == 0.0
+def test_shortener_noted_once_held_twice_for_new_members_only():
+    assert 0 < shortener(["bit.ly"], _level(0), DEFAULT_CONFIG)[0] < 0.5
+    assert shortener(["bit.ly", "t.co"], _level(0), DEFAULT_CONFIG)[0] > 0.5
+    assert shortener(["bit.ly", "t.co"], _level(2), DEFAULT_CONFIG)[0] == 0.0
 
 
 def test_contact_bait_money_and_whatsapp_scores_high():

@@ -1,0 +1,110 @@
+"""Moderation tuning figures on VALIDATION data only: what thresholds were chosen on.
+
+    .venv/bin/python bench/moderation_tune.py [--model FILE] [--data ../shared/data]
+
+Screens the validation splits (hash "valid" split of YouTube, SMS, Janitr, Davidson and
+implicit-hate; ConvAbuse's and CLINC150's own valid splits; the red-team set's tune half, odd
+ids) at trust 0 and trust 1 and prints, per class and source, the share published, plus the
+classifier score distribution of each head, as JSON. The test splits are never read here:
+`python -m moderation.engine.evaluate` reports on them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from moderation.engine import AuthorFacts, EngineConfig, Submission, ThreadContext, screen  # noqa: E402
+from moderation.engine import data as datasets  # noqa: E402
+from moderation.engine.corpora import redteam_rows  # noqa: E402
+from moderation.engine.model import default_model, load_model  # noqa: E402
+
+AUTHORS = {
+    "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
+    "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),
+}
+CONFIG = EngineConfig(brand_names=frozenset({"Brightwave"}),
+                      staff_names=frozenset({"Sam", "Mia"}),
+                      allowed_domains=frozenset({"brightwave.example"}))
+THREAD = ThreadContext(thread_id=1, participants=("Sam", "Mia", "dan_k"))
+# class -> must it be published?
+PUBLISH = {"criticism": True, "ordinary": True, "abuse": False, "spam": False}
+
+
+def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
+    """class -> source -> texts, from validation splits only."""
+    def valid(examples):
+        return datasets.of_split(examples, "valid")
+    spam = valid(datasets.spam_examples(data_dir))
+    janitr = valid(datasets.janitr_examples(data_dir))
+    davidson = valid(datasets.davidson_examples(data_dir))
+    implicit = valid(datasets.implicit_hate_examples(data_dir))
+    conv = datasets.convabuse_examples("valid", data_dir)
+    team = redteam_rows(part="valid")
+    by_team = {}
+    for row in team:
+        text = f"{row['title']}\n{row['text']}" if row.get("title") else row["text"]
+        by_team.setdefault(row["class"], []).append(text)
+    return {
+        "criticism": {"redteam": by_team.get("criticism", [])},
+        "ordinary": {
+            "sms+youtube ham": [e.text for e in spam if e.label == 0],
+            "janitr clean": [e.text for e in janitr if e.label == 0],
+            "davidson neither": [e.text for e in davidson if e.label == datasets.NEITHER],
+            "convabuse ok": [e.text for e in conv if e.label == 0],
+            "clinc valid": [e.text for e in datasets.clinc_examples("valid", data_dir)][:1500],
+            "redteam support": by_team.get("support", []),
+        },
+        "abuse": {
+            "convabuse abusive": [e.text for e in conv if e.label == 1],
+            "davidson hate": [e.text for e in davidson if e.label == datasets.HATE],
+            "implicit explicit": [e.text for e in implicit if e.kind == "explicit_hate"],
+            "implicit threat": [e.text for e in implicit
+                                if e.kind in ("threatening", "incitement")],
+            "redteam threat": by_team.get("threat", []),
+            "redteam insult": by_team.get("insult", []),
+            "redteam hate": by_team.get("hate", []),
+        },
+        "spam": {
+            "sms+youtube spam": [e.text for e in spam if e.label == 1],
+            "janitr spam": [e.text for e in janitr if e.label == 1],
+            "redteam spam": by_team.get("spam", []),
+        },
+    }
+
+
+def main(argv=None) -> int:
+    """Print the validation figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model")
+    parser.add_argument("--data")
+    parser.add_argument("--show", type=int, default=0, help="print N misjudged texts per source")
+    args = parser.parse_args(argv)
+    model = load_model(args.model) if args.model else default_model()
+    out, wrong = {}, {}
+    for cls, sources in validation_sets(args.data).items():
+        for source, texts in sources.items():
+            if not texts:
+                continue
+            row = {"n": len(texts)}
+            for name, author in AUTHORS.items():
+                verdicts = [screen(Submission(t, thread=THREAD), author, model=model,
+                                   config=CONFIG) for t in texts]
+                ok = [v.published == PUBLISH[cls] for v in verdicts]
+                row[name] = round(sum(ok) / len(ok), 3)
+                bad = [(t[:140], v.rules) for t, v, good in zip(texts, verdicts, ok, strict=True)
+                       if not good]
+                if args.show and name == "trust0":
+                    wrong[f"{cls}/{source}"] = bad[:args.show]
+            out[f"{cls}/{source}"] = row
+    json.dump({"correct_share": out, "misjudged": wrong}, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

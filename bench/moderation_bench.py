@@ -175,9 +175,8 @@ def main() -> int:
     """Parse arguments, run, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="submissions to time")
-    default_data = ROOT.parent / "shared" / "data"
-    parser.add_argument("--data", type=Path,
-                        default=default_data if default_data.is_dir() else datasets.PACKAGE_DATA)
+    parser.add_argument("--data", type=Path, default=None,
+                        help="public data folder (default: $PARLEY_DATA_DIR or ../shared/data)")
     parser.add_argument("--cache", type=Path, default=None,
                         help="model cache folder (default: the engine's temp cache)")
     parser.add_argument("--seed", type=int, default=7)

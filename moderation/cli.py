@@ -15,7 +15,6 @@ from moderation.engine import evaluate as evaluation
 from moderation.runtime import current_config, current_rules, runtime
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
 HAND_WRITTEN_SETS = ROOT / "tests" / "unit" / "moderation" / "data"
 
 group = AppGroup("moderation", help="Screen, evaluate and retrain the moderation engine.")
@@ -48,19 +47,17 @@ def dry_run() -> None:
 
 @group.command("evaluate")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Public data folder (default: ../shared/data, else the copy "
-                                 "shipped in moderation/data).")
+              default=None, help="Public data folder (default: $PARLEY_DATA_DIR, else "
+                                 "../shared/data beside the checkout).")
 @click.option("--retrain", is_flag=True, help="Train a fresh model on the train splits instead "
                                                 "of evaluating the live one.")
 def evaluate(data_dir: Path | None, retrain: bool) -> None:
     """Print precision and recall per check on the public data's test splits, as JSON."""
-    if data_dir is None:
-        data_dir = SHARED_DATA if SHARED_DATA.is_dir() else None
     rules, config = _live_settings()
     kwargs = {"model": None if retrain else runtime().model(), "rules": rules, "config": config}
     if HAND_WRITTEN_SETS.is_dir():
         kwargs["sets_dir"] = HAND_WRITTEN_SETS
-    source = data_dir or evaluation.datasets.PACKAGE_DATA
+    source = data_dir or evaluation.datasets.default_data_dir()
     click.echo(json.dumps(evaluation.evaluate(source, **kwargs), indent=2))
 
 

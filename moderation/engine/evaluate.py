@@ -201,13 +201,13 @@ def evaluate(data_dir: Path | str, *, model: ModelBundle | None = None,
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: print the evaluation as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(datasets.PACKAGE_DATA),
-                        help="folder with spam/ and abuse/ (default: the shipped copies)")
+    parser.add_argument("--data", default=None,
+                        help="the public data folder (default: $PARLEY_DATA_DIR or ../shared/data)")
     parser.add_argument("--model", help="a saved model file to evaluate instead of training")
     parser.add_argument("--sets", help="folder with the hand-written test sets")
     args = parser.parse_args(argv)
     model = load_model(args.model) if args.model else None
-    report = evaluate(args.data, model=model, sets_dir=args.sets)
+    report = evaluate(args.data or datasets.default_data_dir(), model=model, sets_dir=args.sets)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

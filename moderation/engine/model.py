@@ -264,7 +264,7 @@ class ModelBundle:
                 "has_abuse_model": self.abuse is not None}
 
 
-def spam_training_pairs(data_dir=datasets.PACKAGE_DATA) -> list[tuple[str, int]]:
+def spam_training_pairs(data_dir=None) -> list[tuple[str, int]]:
     """The train split of YouTube + SMS spam, plus BANKING77's customer questions as not spam.
 
     Spam corpora alone make short support questions and complaints look like spam (their
@@ -275,7 +275,7 @@ def spam_training_pairs(data_dir=datasets.PACKAGE_DATA) -> list[tuple[str, int]]
             + [(text, 0) for text in datasets.customer_questions(data_dir)])
 
 
-def abuse_training_pairs(data_dir=datasets.PACKAGE_DATA) -> list[tuple[str, int]]:
+def abuse_training_pairs(data_dir=None) -> list[tuple[str, int]]:
     """Train splits: Davidson hateful or offensive (1) against neither (0), plus the spam
     corpora's texts as not abusive (0).
 
@@ -290,7 +290,7 @@ def abuse_training_pairs(data_dir=datasets.PACKAGE_DATA) -> list[tuple[str, int]
             + [(e.text, 0) for e in casual])
 
 
-def train_models(data_dir=datasets.PACKAGE_DATA, *, extra_spam: Iterable[tuple[str, int]] = (),
+def train_models(data_dir=None, *, extra_spam: Iterable[tuple[str, int]] = (),
                  extra_abuse: Iterable[tuple[str, int]] = (), version: int = 1,
                  with_abuse: bool = True) -> ModelBundle:
     """Train from the shipped public data plus moderator decisions (text, 1=reject / 0=approve).
@@ -374,7 +374,7 @@ def default_cache_dir() -> Path:
 
 
 def default_model(cache_dir: Path | str | None = None,
-                  data_dir: Path | str = datasets.PACKAGE_DATA) -> ModelBundle:
+                  data_dir: Path | str | None = None) -> ModelBundle:
     """The cold-start model: trained once from the shipped data, then loaded from the cache."""
     import sklearn
 

@@ -6,6 +6,7 @@ import shutil
 from sqlalchemy import select
 
 from forum.extensions import db
+from moderation.engine.data import default_data_dir
 from moderation.models import AuditEvent, TrainingExample
 
 LINES = [
@@ -35,7 +36,7 @@ def test_dry_run_prints_one_verdict_per_line_and_writes_nothing(app):
 def _tiny_data(root):
     (root / "spam").mkdir(parents=True)
     (root / "abuse").mkdir()
-    source = "moderation/data"
+    source = default_data_dir()
     shutil.copy(f"{source}/spam/SMSSpamCollection.tsv", root / "spam")
     with open(f"{source}/abuse/davidson_labeled_data.csv", newline="") as handle:
         rows = list(csv.reader(handle))[:1500]

@@ -32,7 +32,7 @@ from .config import EngineConfig
 from .engine import screen
 from .model import ModelBundle, default_model, load_model
 from .rules import DEFAULT_RULES, RuleSet
-from .types import AuthorFacts, Kind, Submission, ThreadContext
+from .types import AuthorFacts, Kind, Submission, ThreadContext, Verdict
 
 REPO_ROOT = datasets.REPO_ROOT
 HAND_WRITTEN = REPO_ROOT / "tests" / "unit" / "moderation" / "data"
@@ -504,6 +504,114 @@ def _facts(author: AuthorFacts) -> dict:
     """The author facts a column was screened with."""
     return {"trust_level": author.trust_level, "post_count": author.post_count,
             "account_age_days": author.account_age_days}
+
+
+# ---------------------------------------------------------------- per-check precision and recall
+# The earlier report (spam and Davidson only), kept for the engine tests that use it.
+
+EVAL_AUTHOR, NEW_AUTHOR = TRUST1, TRUST0
+SPAM_CHECKS = ("spam.classifier", "spam.links", "spam.bad_domain", "spam.shortener",
+               "spam.flood", "spam.rate", "scam.contact_bait", "scam.helpline")
+ABUSE_CHECKS = ("abuse.attack", "abuse.threat", "abuse.self_harm", "abuse.hate",
+                "abuse.classifier")
+
+
+def _ratio(num: int, den: int) -> float | None:
+    """num/den rounded, or None when there is nothing to divide by."""
+    return round(num / den, 4) if den else None
+
+
+def precision_recall(predicted: Iterable[bool], actual: Iterable[bool]) -> dict:
+    """Precision, recall and F1 of boolean predictions, with the counts behind them."""
+    tp = fp = fn = tn = 0
+    for p, a in zip(predicted, actual, strict=True):
+        tp += p and a
+        fp += p and not a
+        fn += a and not p
+        tn += not a and not p
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    f1 = (round(2 * precision * recall / (precision + recall), 4)
+          if precision and recall else None)
+    return {"precision": precision, "recall": recall, "f1": f1,
+            "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+
+
+def _acted_on(verdict: Verdict, check: str) -> bool:
+    """True when a check led to a hold or reject in this verdict."""
+    return any(h.check == check and not h.action.published for h in verdict.hits)
+
+
+def _blocked_by(verdict: Verdict, prefixes: tuple[str, ...]) -> bool:
+    """True when a hold or reject came from one family of checks (spam/scam, or abuse)."""
+    return any(h.check.startswith(prefixes) and not h.action.published for h in verdict.hits)
+
+
+def _screen_all(texts: list[str], screen_one: Callable[[str], Verdict]) -> list[Verdict]:
+    """Verdicts for many texts."""
+    return [screen_one(t) for t in texts]
+
+
+def evaluate_spam(examples: list[datasets.Example], screen_one: Callable[[str], Verdict],
+                  new_user: Callable[[str], Verdict]) -> dict:
+    """Not-published precision/recall on the spam test split, overall, per source, per check."""
+    verdicts = _screen_all([e.text for e in examples], screen_one)
+    actual = [e.label == 1 for e in examples]
+    blocked = [_blocked_by(v, ("spam.", "scam.")) for v in verdicts]
+    out = {"texts": len(examples), "spam": sum(actual),
+           "not_published": precision_recall(blocked, actual),
+           "not_published_any_rule": precision_recall([not v.published for v in verdicts],
+                                                      actual),
+           "by_source": {}, "by_check": {}}
+    for source in sorted({e.source for e in examples}):
+        idx = [i for i, e in enumerate(examples) if e.source == source]
+        out["by_source"][source] = precision_recall([blocked[i] for i in idx],
+                                                    [actual[i] for i in idx])
+    for check in SPAM_CHECKS:
+        out["by_check"][check] = precision_recall([_acted_on(v, check) for v in verdicts], actual)
+    newbie = [_blocked_by(v, ("spam.", "scam."))
+              for v in _screen_all([e.text for e in examples], new_user)]
+    out["not_published_first_post_by_new_member"] = precision_recall(newbie, actual)
+    return out
+
+
+def evaluate_abuse(examples: list[datasets.Example],
+                   screen_one: Callable[[str], Verdict]) -> dict:
+    """Davidson test split: hate kept out, "neither" published, and each check's share."""
+    verdicts = _screen_all([e.text for e in examples], screen_one)
+    by_class: dict[str, list[Verdict]] = {"hate": [], "offensive": [], "neither": []}
+    names = {datasets.HATE: "hate", datasets.OFFENSIVE: "offensive",
+             datasets.NEITHER: "neither"}
+    for example, verdict in zip(examples, verdicts, strict=True):
+        by_class[names[example.label]].append(verdict)
+    def rate(name: str, blocked: bool, *, any_rule: bool = False) -> float | None:
+        """Share of one class kept out (blocked) or published, by abuse rules or any rule."""
+        hits = [(not v.published) if any_rule else _blocked_by(v, ("abuse.",))
+                for v in by_class[name]]
+        share = _ratio(sum(hits), len(hits))
+        return share if blocked or share is None else round(1 - share, 4)
+    actual = [e.label == datasets.HATE for e in examples]
+    out = {
+        "texts": len(examples), "hate": len(by_class["hate"]),
+        "neither": len(by_class["neither"]),
+        "hate_not_published_recall": rate("hate", True),
+        "neither_published_rate": rate("neither", False),
+        "offensive_not_published_rate": rate("offensive", True),
+        "any_rule": {"hate_not_published_recall": rate("hate", True, any_rule=True),
+                     "neither_published_rate": rate("neither", False, any_rule=True)},
+        "hate_vs_rest_not_published": precision_recall(
+            [_blocked_by(v, ("abuse.",)) for v in verdicts], actual),
+        "note": "R1 also keeps out offensive tweets aimed at people, so precision against the "
+                "hate label alone is low by design; see each check's share of each class.",
+        "by_check": {},
+    }
+    abusive = [e.label != datasets.NEITHER for e in examples]
+    for check in ABUSE_CHECKS:
+        fired = [_acted_on(v, check) for v in verdicts]
+        share = {name: _ratio(sum(_acted_on(v, check) for v in group), len(group))
+                 for name, group in by_class.items()}
+        out["by_check"][check] = {"share_of_class_kept_out": share,
+                                  "vs_hate_or_offensive": precision_recall(fired, abusive)}
+    return out
 
 
 # ---------------------------------------------------------------- the tables

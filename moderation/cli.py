@@ -14,9 +14,6 @@ from moderation.engine import dryrun
 from moderation.engine import evaluate as evaluation
 from moderation.runtime import current_config, current_rules, runtime
 
-ROOT = Path(__file__).resolve().parent.parent
-HAND_WRITTEN_SETS = ROOT / "tests" / "unit" / "moderation" / "data"
-
 group = AppGroup("moderation", help="Screen, evaluate and retrain the moderation engine.")
 
 
@@ -49,16 +46,25 @@ def dry_run() -> None:
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Public data folder (default: $PARLEY_DATA_DIR, else "
                                  "../shared/data beside the checkout).")
-@click.option("--retrain", is_flag=True, help="Train a fresh model on the train splits instead "
-                                                "of evaluating the live one.")
-def evaluate(data_dir: Path | None, retrain: bool) -> None:
-    """Print precision and recall per check on the public data's test splits, as JSON."""
-    rules, config = _live_settings()
-    kwargs = {"model": None if retrain else runtime().model(), "rules": rules, "config": config}
-    if HAND_WRITTEN_SETS.is_dir():
-        kwargs["sets_dir"] = HAND_WRITTEN_SETS
-    source = data_dir or evaluation.datasets.default_data_dir()
-    click.echo(json.dumps(evaluation.evaluate(source, **kwargs), indent=2))
+@click.option("--redteam", type=click.Path(dir_okay=False, path_type=Path),
+              default=evaluation.DEFAULT_REDTEAM, show_default=True,
+              help="Red-team JSONL; only its split 'test' rows are scored.")
+@click.option("--limit", type=int, default=None,
+              help="Score only the first N texts of each source (by hash), e.g. for CI.")
+@click.option("--cold-start", is_flag=True,
+              help="Evaluate the cold-start model instead of the live one.")
+@click.option("--baseline-python", default=None,
+              help="Interpreter (e.g. another venv's python) to run alt-profanity-check in.")
+@click.option("--table", is_flag=True, help="Print the Markdown tables after the JSON.")
+def evaluate(data_dir: Path | None, redteam: Path, limit: int | None, cold_start: bool,
+             baseline_python: str | None, table: bool) -> None:
+    """Per-class shares handled correctly (trust 0 and 1, two baselines), as JSON."""
+    model = None if cold_start else runtime().model()
+    report = evaluation.evaluate(data_dir, model=model, redteam=redteam, limit=limit,
+                                 baseline_python=baseline_python)
+    click.echo(json.dumps(report, indent=2))
+    if table:
+        click.echo(evaluation.markdown_tables(report))
 
 
 @group.command("train")

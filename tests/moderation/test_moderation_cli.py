@@ -1,12 +1,9 @@
 """flask moderation dry-run | evaluate | train."""
-import csv
 import json
-import shutil
 
 from sqlalchemy import select
 
 from forum.extensions import db
-from moderation.engine.data import default_data_dir
 from moderation.models import AuditEvent, TrainingExample
 
 LINES = [
@@ -33,26 +30,17 @@ def test_dry_run_prints_one_verdict_per_line_and_writes_nothing(app):
     assert db.session.scalar(select(AuditEvent)) is None
 
 
-def _tiny_data(root):
-    (root / "spam").mkdir(parents=True)
-    (root / "abuse").mkdir()
-    source = default_data_dir()
-    shutil.copy(f"{source}/spam/SMSSpamCollection.tsv", root / "spam")
-    with open(f"{source}/abuse/davidson_labeled_data.csv", newline="") as handle:
-        rows = list(csv.reader(handle))[:1500]
-    with open(root / "abuse" / "davidson_labeled_data.csv", "w", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return root
-
-
-def test_evaluate_prints_precision_recall_json(app, tmp_path):
-    data = _tiny_data(tmp_path / "data")
-    result = app.test_cli_runner().invoke(args=["moderation", "evaluate", "--data", str(data)])
+def test_evaluate_prints_per_class_json_and_table(app):
+    result = app.test_cli_runner().invoke(
+        args=["moderation", "evaluate", "--limit", "3", "--table"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output[result.output.index("{"):])
-    spam = report["spam"]
-    assert 0.0 <= spam["not_published"]["precision"] <= 1.0
-    assert spam["not_published"]["recall"] > 0.5
+    text = result.output[result.output.index("{"):]
+    report, end = json.JSONDecoder().raw_decode(text)
+    assert set(report["classes"]) == {"criticism", "abuse", "ordinary", "spam"}
+    for block in report["classes"].values():
+        share = block["systems"]["parley_trust1"]["share"]
+        assert 0.0 <= share <= 1.0
+    assert "| **spam** (pooled) |" in text[end:]
 
 
 def test_train_uses_moderator_decisions_and_logs(app):

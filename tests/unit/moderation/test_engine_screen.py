@@ -125,10 +125,11 @@ def test_dryrun_author_defaults_to_a_new_member():
 def test_evaluate_main_prints_json_report(small_model, tmp_path, capsys):
     from engine_helpers import DATA
     path = save_model(small_model, tmp_path)
-    assert evaluate.main(["--model", str(path), "--sets", str(DATA)]) == 0
+    assert evaluate.main(["--model", str(path), "--sets", str(DATA), "--limit", "5"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["spam"]["texts"] > 1000 and "abuse_davidson" in report
-    assert report["hand_written_sets"]["pii_redacted"] == 1.0
+    assert set(report["classes"]) == {"criticism", "abuse", "ordinary", "spam"}
+    assert report["engine"]["model"]["version"] == small_model.version
+    assert "hand-written criticism.json" in report["classes"]["criticism"]["sources"]
 
 
 @pytest.mark.parametrize("raw", [{"unknown_setting": 1}])

@@ -284,7 +284,11 @@ def _submission(request: ScreenRequest, now: datetime) -> engine.Submission:
     kind = {SubmissionKind.NEW_THREAD: engine.Kind.NEW_THREAD,
             SubmissionKind.REPLY: engine.Kind.REPLY,
             SubmissionKind.EDIT: engine.Kind.EDIT}[request.kind]
-    title = request.title if request.kind is not SubmissionKind.REPLY else ""
+    # Only a question has a title of its own: a reply (or an edit of one) is its body alone,
+    # as it was fingerprinted when first posted.
+    own_title = request.kind is SubmissionKind.NEW_THREAD or (
+        request.post is not None and request.post.is_question)
+    title = request.title if own_title else ""
     extra = {}
     if _SUBMISSION_TAKES_POST_ID and request.kind is SubmissionKind.EDIT and request.post:
         extra["post_id"] = request.post.id

@@ -198,21 +198,25 @@ def _category_ref(category: Category | None) -> dict | None:
     return {"id": category.id, "name": category.name, "slug": category.slug}
 
 
-def _moderation(post: Post) -> dict:
-    """For a held or rejected post: the rules it was stopped under and the explanation."""
+def _moderation(post: Post, readable: bool = True) -> dict:
+    """For a held or rejected post: the rules it was stopped under and (for its author and
+    moderators) the explanation."""
     note = screening.screener().note(post)
     if note is None:
         return {}
+    if not readable:
+        return {"rules": list(note.rules)}
     return {"rules": list(note.rules), "explanation": note.explanation}
 
 
-def _post(post: Post, thread: Thread) -> dict:
+def _post(post: Post, thread: Thread, readable: bool = True) -> dict:
+    """A post; an unreadable one (a hidden question seen by others) without its text."""
     return {
         "id": post.id, "number": post.number, "author": _author(post.author),
-        "body_html": None if post.is_deleted else post.body_html,
+        "body_html": None if post.is_deleted or not readable else post.body_html,
         "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
         "helpful_count": post.helpful_count, "status": post.status.value,
-        "accepted": post.id == thread.accepted_post_id, **_moderation(post),
+        "accepted": post.id == thread.accepted_post_id, **_moderation(post, readable),
     }
 
 
@@ -236,11 +240,12 @@ def _thread_document(thread: Thread, viewer: User | None, page: int = 1) -> dict
     view = queries.thread_view(thread, viewer=viewer, page=page,
                                per_page=current_app.config["POSTS_PER_PAGE"])
     posts = [view.question, *([view.accepted] if view.accepted else []), *view.replies.items]
+    question = _post(view.question, thread, permissions.can_read_post(viewer, view.question))
     return {
         **_thread_summary(thread),
-        **_moderation(view.question),
-        "body_html": None if view.question.is_deleted else view.question.body_html,
-        "posts": [_post(p, thread) for p in posts],
+        **{k: v for k, v in question.items() if k in ("rules", "explanation", "body_html")},
+        "posts": [question, *(_post(p, thread, permissions.can_read_post(viewer, p))
+                              for p in posts[1:])],
         "pagination": _pagination(view.replies),
     }
 

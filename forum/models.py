@@ -63,6 +63,15 @@ class PostStatus(enum.StrEnum):
     DELETED = "deleted"
 
 
+class RevisionStatus(enum.StrEnum):
+    """Whether a revision is the post's text (applied) or a held edit not yet (or never) applied:
+    a held edit of a published post waits here while the published version stays up."""
+
+    APPLIED = "applied"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
 class NotificationKind(enum.StrEnum):
     """Why a person is being told something."""
 
@@ -163,6 +172,9 @@ class Thread(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set when the thread first goes public: a thread once published keeps its URL (its question
+    # collapsed) while moderators review a hidden question; one never published stays private.
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
     # Where the answer lives: a canonical thread (closed as duplicate) or a help article.
     canonical_kind: Mapped[str | None] = mapped_column(sa.String(20), default=None)
     canonical_url: Mapped[str | None] = mapped_column(sa.String(500), default=None)
@@ -200,6 +212,8 @@ class Post(db.Model):
     status: Mapped[PostStatus] = mapped_column(str_enum(PostStatus), default=PostStatus.PUBLISHED)
     helpful_count: Mapped[int] = mapped_column(default=0)
     revision_count: Mapped[int] = mapped_column(default=1)
+    # Private details were removed before publishing (shown as a notice beside the post).
+    details_removed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     client_token: Mapped[str | None] = mapped_column(sa.String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -220,7 +234,9 @@ class Post(db.Model):
 
 
 class PostRevision(db.Model):
-    """Every version of a post (and, for a question, its title), oldest first."""
+    """Every version of a post (and, for a question, its title), oldest first. At most one
+    revision past the last applied one (number revision_count + 1) is a held edit waiting for
+    review (pending) or one a moderator turned down (rejected), kept for its author to fix."""
 
     __tablename__ = "post_revisions"
     __table_args__ = (
@@ -233,6 +249,9 @@ class PostRevision(db.Model):
     editor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     title: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     body_source: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[RevisionStatus] = mapped_column(
+        str_enum(RevisionStatus), default=RevisionStatus.APPLIED, server_default="applied"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     editor: Mapped[User] = relationship()

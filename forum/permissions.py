@@ -8,6 +8,7 @@ from forum.models import Post, PostStatus, Role, Thread, User
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.MODERATOR, Role.ADMIN})
 MODERATOR_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
+_UNDER_REVIEW = frozenset({PostStatus.HELD, PostStatus.REJECTED})
 
 
 def _known(user: User | None) -> bool:
@@ -35,10 +36,29 @@ def can_post(user: User | None) -> bool:
 
 
 def can_view_thread(user: User | None, thread: Thread) -> bool:
-    """Published threads are public; held ones only to their author and moderators."""
+    """Whether the thread's page opens for this person (never a 404 for someone who could see
+    it before).
+
+    Published threads are public. A thread once published whose question is then hidden or
+    held for review (flags, a moderator, a held resubmission) keeps its URL and its replies
+    for everyone, as in Discourse: anyone could read it, so anyone may already be in the
+    conversation; the question is collapsed with a notice citing the rule (see
+    can_read_post), and the thread leaves the lists and search until it is back. A thread
+    never published (held or rejected on submission) is seen only by its author, who is
+    told it is waiting for review, and by moderators. A deleted thread is gone.
+    """
     if thread.status is PostStatus.PUBLISHED:
         return True
+    if thread.published_at is not None and thread.status in _UNDER_REVIEW:
+        return True
     return _known(user) and (user.id == thread.author_id or can_moderate(user))
+
+
+def can_read_post(user: User | None, post: Post) -> bool:
+    """A held or rejected post's text is for its author and moderators; others see a notice."""
+    if post.status not in _UNDER_REVIEW:
+        return True
+    return _known(user) and (user.id == post.author_id or can_moderate(user))
 
 
 def can_reply(user: User | None, thread: Thread) -> bool:

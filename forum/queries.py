@@ -14,7 +14,9 @@ from forum.models import (
     Category,
     Notification,
     Post,
+    PostRevision,
     PostStatus,
+    RevisionStatus,
     Subscription,
     Thread,
     User,
@@ -127,6 +129,9 @@ class ThreadView:
     replies: Page
     voted_ids: set[int] = field(default_factory=set)
     following: bool = False
+    # post id -> "pending" (a held edit waiting) or "rejected": the viewer's own edits, or
+    # every post's for moderators; the published version stays up meanwhile.
+    draft_edits: dict[int, str] = field(default_factory=dict)
 
 
 def _visible(viewer: User | None):
@@ -193,6 +198,19 @@ def _add_viewer_state(view: ThreadView, viewer: User, post_ids: list[int]) -> No
             Subscription.user_id == viewer.id, Subscription.thread_id == view.thread.id
         )
     ) is not None
+    view.draft_edits = _draft_edits(viewer, post_ids)
+
+
+def _draft_edits(viewer: User, post_ids: list[int]) -> dict[int, str]:
+    """Edits of these posts not applied yet (waiting for review, or turned down), in one query."""
+    stmt = (select(PostRevision.post_id, PostRevision.status)
+            .join(Post, Post.id == PostRevision.post_id)
+            .where(PostRevision.post_id.in_(post_ids),
+                   PostRevision.number == Post.revision_count + 1,
+                   PostRevision.status != RevisionStatus.APPLIED))
+    if not permissions.can_moderate(viewer):
+        stmt = stmt.where(Post.author_id == viewer.id)
+    return {post_id: status.value for post_id, status in db.session.execute(stmt)}
 
 
 def unread_count(user: User) -> int:

@@ -34,7 +34,10 @@ class ScreenRequest:
 
 @dataclass
 class Screening:
-    """The screener's answer. title/body replace what was typed (redactions) when set.
+    """The screener's answer. title/body replace what was typed when set: for a published
+    submission, the public version (private data removed); for a held or rejected one, what
+    the author typed with only card and bank numbers masked. private_followup says private
+    details were removed and staff offered a private conversation (a notice beside the post).
 
     refuse means nothing is stored at all (a muted or suspended author): the service raises
     and the form keeps the text. Otherwise a held or rejected submission is stored, visible
@@ -63,6 +66,10 @@ class Screener(Protocol):
     def note(self, post: Post) -> ModerationNote | None:
         """Why a post is held or rejected (rules and explanation), for its author and the API."""
 
+    def redact(self, text: str, *, author: User) -> str:
+        """The text as the public may read it. A held or rejected post keeps what its author
+        typed (they fix it from there); when it is published, private data goes first."""
+
 
 @dataclass(frozen=True)
 class ModerationNote:
@@ -85,6 +92,10 @@ class PublishEverything:
     def note(self, post: Post) -> ModerationNote | None:
         """Nothing is ever held."""
         return None
+
+    def redact(self, text: str, *, author: User) -> str:
+        """Nothing to remove."""
+        return text
 
 
 _DEFAULT = PublishEverything()

@@ -32,6 +32,7 @@ from forum.models import (
     Post,
     PostRevision,
     PostStatus,
+    RevisionStatus,
     Role,
     Subscription,
     Thread,
@@ -513,22 +514,24 @@ def create_thread(
     title, body = verdict.title or title, verdict.body or body
     html, mentioned = _render(body)
     when = created_at or utcnow()
+    published = verdict.status is PostStatus.PUBLISHED
     thread = Thread(
         title=title, category_id=category.id, author_id=author.id, created_at=when,
-        last_activity_at=when, status=verdict.status,
+        last_activity_at=when, status=verdict.status, published_at=when if published else None,
     )
     db.session.add(thread)
     db.session.flush()
     post = Post(
         thread_id=thread.id, number=1, author_id=author.id, body_source=body, body_html=html,
         client_token=client_token or None, created_at=when, status=verdict.status,
+        details_removed=published and verdict.private_followup,
     )
     db.session.add(post)
     db.session.flush()
     db.session.add(PostRevision(post_id=post.id, number=1, editor_id=author.id, title=title,
                                 body_source=body, created_at=when))
     _follow(author, thread)
-    if verdict.status is PostStatus.PUBLISHED:
+    if published:
         _count_published(post, +1)
         _notify({u.id for u in mentioned} - {author.id}, NotificationKind.MENTION, actor=author,
                 thread=thread, post=post)
@@ -643,6 +646,8 @@ def _store_reply(draft: _ReplyDraft) -> Post:
         thread_id=thread.id, number=_next_number(thread.id), author_id=author.id,
         body_source=draft.body, body_html=html, client_token=draft.client_token or None,
         created_at=draft.when, status=draft.verdict.status,
+        details_removed=(draft.verdict.status is PostStatus.PUBLISHED
+                         and draft.verdict.private_followup),
     )
     db.session.add(post)
     db.session.flush()
@@ -692,8 +697,9 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -
     """Change a post; every edit keeps a revision, and a question's title may change too.
 
     An author's edit is screened again: a rejected post that now passes is published (fix and
-    resubmit); a published one that now breaks a rule is held or rejected. A moderator's edit
-    of someone else's post is trusted.
+    resubmit). An edit of a published post that is held or rejected never takes the post down:
+    it waits as a pending revision (or is kept, rejected, for its author to fix) while the
+    published version stays up. A moderator's edit of someone else's post is trusted.
     """
     _require(permissions.can_edit(actor, post), "You can only edit your own posts.")
     body = _check_body(body)
@@ -705,29 +711,96 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -
                             thread=thread, post=post)
     verdict = Screening() if actor.id != post.author_id else _screen(request)
     new_title = (verdict.title or new_title) if new_title is not None else None
-    revise_post(post, editor=actor, body=verdict.body or body, title=new_title)
-    if post.status is not PostStatus.HELD:
-        set_visibility(post, verdict.status)
+    if post.status is PostStatus.PUBLISHED and verdict.status is not PostStatus.PUBLISHED:
+        _propose_revision(post, editor=actor, body=verdict.body or body, title=new_title,
+                          status=_PROPOSAL[verdict.status])
+    else:
+        revise_post(post, editor=actor, body=verdict.body or body, title=new_title)
+        post.details_removed = post.details_removed or (
+            verdict.private_followup and verdict.status is PostStatus.PUBLISHED)
+        if post.status is not PostStatus.HELD:
+            set_visibility(post, verdict.status)
     screening.screener().record(request, verdict, post=post)
     _commit(thread)
     return post
 
 
+_PROPOSAL = {PostStatus.HELD: RevisionStatus.PENDING, PostStatus.REJECTED: RevisionStatus.REJECTED}
+
+
 def revise_post(post: Post, *, editor: User, body: str, title: str | None = None) -> None:
     """Apply an edit as a new revision inside the caller's use case (no screening, no
-    commit): the moderation layer uses it to edit-and-approve."""
+    commit): the moderation layer uses it to edit-and-approve. It supersedes any held or
+    rejected proposal (which takes the same revision number)."""
     body = _check_body(body)
     thread = post.thread
     if title is not None and post.is_question:
         thread.title = _check_title(title)
+    revision = draft_revision(post) or PostRevision(post_id=post.id)
+    revision.number, revision.editor_id, revision.status = (
+        post.revision_count + 1, editor.id, RevisionStatus.APPLIED)
+    revision.title = thread.title if post.is_question else None
+    revision.body_source, revision.created_at = body, utcnow()
+    _apply_text(post, body, revision.created_at)
+    db.session.add(revision)
+
+
+def _apply_text(post: Post, body: str, when: datetime) -> None:
     post.body_source, post.body_html = body, _render(body)[0]
-    post.edited_at = utcnow()
+    post.edited_at = when
     post.revision_count += 1
-    db.session.add(PostRevision(
-        post_id=post.id, number=post.revision_count, editor_id=editor.id,
-        title=thread.title if post.is_question else None, body_source=body,
-    ))
-    search.record(db.session, "thread", thread.id)
+    search.record(db.session, "thread", post.thread_id)
+
+
+def _propose_revision(post: Post, *, editor: User, body: str, title: str | None,
+                      status: RevisionStatus) -> PostRevision:
+    """Keep a held (pending) or rejected edit beside the published text, which stays up."""
+    revision = draft_revision(post) or PostRevision(post_id=post.id)
+    revision.number, revision.editor_id, revision.status = (
+        post.revision_count + 1, editor.id, status)
+    revision.title = title if post.is_question else None
+    revision.body_source, revision.created_at = body, utcnow()
+    db.session.add(revision)
+    return revision
+
+
+def draft_revision(post: Post) -> PostRevision | None:
+    """The edit not (yet) applied to a post: one waiting for review, or one turned down and
+    kept so its author can fix it. None when the post's text is its latest version."""
+    return db.session.scalar(select(PostRevision).where(
+        PostRevision.post_id == post.id, PostRevision.number == post.revision_count + 1,
+        PostRevision.status != RevisionStatus.APPLIED))
+
+
+def pending_revision(post: Post) -> PostRevision | None:
+    """A held edit of a published post, waiting for a moderator."""
+    draft = draft_revision(post)
+    return draft if draft is not None and draft.status is RevisionStatus.PENDING else None
+
+
+def apply_pending_revision(post: Post) -> PostRevision | None:
+    """A moderator approved a held edit: it becomes the post's text (part of the caller's use
+    case). Returns the revision applied, or None when no edit was waiting."""
+    revision = pending_revision(post)
+    if revision is None:
+        return None
+    redact = screening.screener().redact
+    if revision.title is not None and post.is_question:
+        revision.title = post.thread.title = redact(revision.title, author=post.author)
+    public = redact(revision.body_source, author=post.author)
+    post.details_removed = post.details_removed or public != revision.body_source
+    revision.status, revision.body_source = RevisionStatus.APPLIED, public
+    _apply_text(post, public, utcnow())
+    return revision
+
+
+def discard_pending_revision(post: Post) -> PostRevision | None:
+    """A moderator turned a held edit down: the published version stays, the proposal is kept
+    (rejected) for its author to fix. Returns it, or None when no edit was waiting."""
+    revision = pending_revision(post)
+    if revision is not None:
+        revision.status = RevisionStatus.REJECTED
+    return revision
 
 
 def set_visibility(post: Post, status: PostStatus) -> None:
@@ -740,14 +813,33 @@ def set_visibility(post: Post, status: PostStatus) -> None:
     post.status = status
     if post.number == 1:
         post.thread.status = status
+        if status is PostStatus.PUBLISHED and post.thread.published_at is None:
+            post.thread.published_at = utcnow()
     if old is PostStatus.PUBLISHED:
         _count_published(post, -1)
     elif status is PostStatus.PUBLISHED:
+        _make_public(post)
         if post.number == 1:
             _count_published(post, +1)
         else:
             _on_reply_published(post, _render(post.body_source)[1], post.created_at)
     search.record(db.session, "thread", post.thread_id)
+
+
+def _make_public(post: Post) -> None:
+    """A held or rejected post kept its author's text; the public reads it (and its history,
+    and a question's title) with private data removed."""
+    redact = screening.screener().redact
+    public = redact(post.body_source, author=post.author)
+    if public != post.body_source:
+        post.body_source, post.body_html = public, _render(public)[0]
+        post.details_removed = True
+    if post.number == 1:
+        post.thread.title = redact(post.thread.title, author=post.author)
+    for revision in revisions(post):
+        revision.body_source = redact(revision.body_source, author=post.author)
+        if revision.title:
+            revision.title = redact(revision.title, author=post.author)
 
 
 def commit_changes(*threads: Thread) -> None:
@@ -756,9 +848,11 @@ def commit_changes(*threads: Thread) -> None:
 
 
 def revisions(post: Post) -> list[PostRevision]:
-    """A post's versions, oldest first."""
+    """A post's versions, oldest first (held or rejected proposals are not part of it)."""
     return list(db.session.scalars(
-        select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.number)
+        select(PostRevision).where(PostRevision.post_id == post.id,
+                                   PostRevision.status == RevisionStatus.APPLIED)
+        .order_by(PostRevision.number)
     ))
 
 

@@ -280,7 +280,11 @@ def _typical_answer() -> str | None:
 # -- one post --------------------------------------------------------------------------------------
 @bp.get("/p/<int:post_id>")
 def post(post_id: int):
-    """A permalink: the thread page the post is on, scrolled to it."""
+    """A permalink: the thread page the post is on, scrolled to it (a hidden question's link
+    still opens its thread, where the question shows collapsed)."""
+    found = queries.get_post(post_id)
+    if found is not None and found.is_question and permissions.can_view_thread(me(), found.thread):
+        return redirect(thread_url(found.thread, _anchor=f"post-{found.id}"))
     return redirect(_post_url(_viewable_post(post_id)))
 
 
@@ -292,7 +296,10 @@ def edit(post_id: int):
     if not permissions.can_edit(me(), found):
         abort(403, "You can only edit your own posts.")
     title = found.thread.title if found.is_question else None
-    form = forms.EditForm(title=title, body=found.body_source)
+    # The author's held or turned-down edit comes back as they typed it, to fix from there.
+    draft = services.draft_revision(found) if me().id == found.author_id else None
+    form = forms.EditForm(title=(draft.title if draft and draft.title else title),
+                          body=draft.body_source if draft else found.body_source)
     if form.validate_on_submit():
         try:
             services.edit_post(found, actor=me(), body=form.body.data,
@@ -303,7 +310,7 @@ def edit(post_id: int):
             flash("Your changes are saved.", "success")
             return redirect(_post_url(found), 303)
     status = 400 if form.is_submitted() else 200
-    return render_template("forum/edit.html", form=form, post=found), status
+    return render_template("forum/edit.html", form=form, post=found, draft=draft), status
 
 
 @bp.post("/p/<int:post_id>/delete")

@@ -17,7 +17,7 @@ from forum.screening import ModerationNote, Screening, ScreenRequest, Submission
 from forum.services import Conflict, NotFound, PermissionDenied, ValidationError
 from moderation import audit, engine
 from moderation.audit import AuditAction
-from moderation.engine import trust
+from moderation.engine import pii, trust
 from moderation.models import (
     Appeal,
     AppealStatus,
@@ -51,8 +51,15 @@ LADDER = [
     (SanctionKind.SUSPENSION, 7),
     (SanctionKind.BAN, None),
 ]
-PRIVATE_NOTICE = ("\n\n*Some private details were removed from this post to keep them safe; "
-                  "the conversation continues privately with our support team.*")
+# The engine may learn post ids (so that an edit is never compared with its own post): pass
+# them when its dataclasses take them; the service also leaves the edited post out itself.
+_RECENT_TAKES_POST_ID = "post_id" in {f.name for f in dataclasses.fields(engine.RecentSubmission)}
+_SUBMISSION_TAKES_POST_ID = "post_id" in {f.name for f in dataclasses.fields(engine.Submission)}
+# Payment card and bank account numbers are never stored in full, not even for their author.
+PAYMENT_MASKS = {"card": "[card ending {}]", "iban": "[bank account ending {}]"}
+HELD_EDIT_NOTE = ("Your edit is not live yet: the published version of your post stays up "
+                  "until a moderator decides. ")
+HELD_EDIT_ITEM = "An edit of a published post (the published version stays up meanwhile). "
 
 
 def _require(allowed: bool, message: str = "Only moderators can do that.") -> None:
@@ -90,16 +97,17 @@ def _refresh_trust(user: User, row: MemberStanding, now: datetime) -> None:
         row.trust_level = level
 
 
-def author_facts(user: User, now: datetime) -> engine.AuthorFacts:
-    """What the engine may know about an author."""
+def author_facts(user: User, now: datetime, *, editing: Post | None = None) -> engine.AuthorFacts:
+    """What the engine may know about an author. The post being edited (or resubmitted after
+    a fix) is not one of their earlier posts: it is left out, so it is never its own copy."""
     row = standing(user)
     _refresh_trust(user, row, now)
     since = now - timedelta(seconds=current_app.config["MODERATION_RECENT_SECONDS"])
-    recent = db.session.execute(
-        select(Post.body_source, Post.created_at, Post.thread_id)
-        .where(Post.author_id == user.id, Post.created_at >= since)
-        .order_by(Post.created_at.desc()).limit(50)
-    ).all()
+    query = (select(Post.id, Post.body_source, Post.created_at, Post.thread_id)
+             .where(Post.author_id == user.id, Post.created_at >= since))
+    if editing is not None and editing.id is not None:
+        query = query.where(Post.id != editing.id)
+    recent = db.session.execute(query.order_by(Post.created_at.desc()).limit(50)).all()
     sanctions = db.session.scalar(
         select(func.count(Sanction.id)).where(Sanction.user_id == user.id)
     ) or 0
@@ -107,9 +115,27 @@ def author_facts(user: User, now: datetime) -> engine.AuthorFacts:
         author_id=user.id, trust_level=row.trust_level,
         account_age_days=(now - user.created_at).total_seconds() / 86400,
         post_count=user.post_count,
-        recent_submissions=tuple(engine.RecentSubmission(t, at, tid) for t, at, tid in recent),
+        recent_submissions=tuple(_recent(*found) for found in recent),
         past_sanctions=sanctions, is_staff=user.is_staff_side, name=user.username,
     )
+
+
+def _recent(post_id: int, text: str, at: datetime, thread_id: int) -> engine.RecentSubmission:
+    extra = {"post_id": post_id} if _RECENT_TAKES_POST_ID else {}
+    return engine.RecentSubmission(text, at, thread_id, **extra)
+
+
+def mask_payment_numbers(text: str) -> str:
+    """The text as typed, with card and bank account numbers cut to their kind and last four
+    digits ("[card ending 1111]"): the author keeps everything else they wrote."""
+    if not text:
+        return text
+    matches = [m for m in pii.find_pii(text) if m.kind in PAYMENT_MASKS]
+    for match in reversed(matches):
+        digits = "".join(ch for ch in text[match.start:match.end] if ch.isdigit())
+        text = (text[:match.start] + PAYMENT_MASKS[match.kind].format(digits[-4:])
+                + text[match.end:])
+    return text
 
 
 def active_restriction(user: User, now: datetime | None = None) -> Sanction | None:
@@ -137,28 +163,36 @@ class ModerationScreener:
         if restriction is not None:
             return Screening(refuse=True, rules=(restriction.rule_code,),
                              explanation=_restriction_message(restriction))
+        flood = _DeferredFlood(runtime().flood)
         verdict = engine.screen(
-            _submission(request, now), author_facts(request.author, now),
+            _submission(request, now), author_facts(request.author, now, editing=request.post),
             rules=current_rules(), model=runtime().model(), config=current_config(),
-            flood_index=runtime().flood, now=now,
+            flood_index=flood, now=now,
         )
-        body = verdict.body
-        if verdict.offer_private_followup and verdict.action.published:
-            body += PRIVATE_NOTICE
+        # The public reads the redacted version; a held or rejected author gets back what
+        # they typed (card and bank numbers masked), to fix and resubmit.
+        own = mask_payment_numbers(request.body)
+        published = verdict.action.published
         return Screening(
-            status=ACTION_STATUS[verdict.action], title=verdict.title, body=body,
+            status=ACTION_STATUS[verdict.action],
+            title=verdict.title if published else mask_payment_numbers(request.title),
+            body=verdict.body if published else own,
             rules=tuple(sorted({h.rule for h in verdict.hits})),
             explanation=verdict.explanation, private_followup=verdict.offer_private_followup,
-            detail=(verdict, request.body),
+            detail=_Detail(verdict, own, flood),
         )
 
     def record(self, request: ScreenRequest, screening: Screening, *, post: Post) -> None:
         """Queue held posts, log every automatic action, open private follow-ups."""
         if screening.detail is None:
             return
-        verdict, original = screening.detail
+        verdict, original = screening.detail.verdict, screening.detail.original
+        screening.detail.flood.commit(thread_id=post.thread_id)
         if verdict.action is engine.Action.PUBLISH:
             return
+        held_edit = request.kind is SubmissionKind.EDIT and post.status is PostStatus.PUBLISHED
+        if held_edit and not verdict.action.published:
+            verdict = dataclasses.replace(verdict, explanation=HELD_EDIT_ITEM + verdict.explanation)
         action = {
             engine.Action.PUBLISH_REDACTED: AuditAction.AUTO_PUBLISH_REDACTED,
             engine.Action.HOLD: AuditAction.AUTO_HOLD,
@@ -176,7 +210,8 @@ class ModerationScreener:
             _open_item(post, ReviewSource.AUTOMATIC, verdict, original)
         if screening.private_followup:
             _open_private_followup(post, original, verdict.explanation)
-        _notify(post.author_id, post, verdict.explanation)
+        message = screening.explanation
+        _notify(post.author_id, post, HELD_EDIT_NOTE + message if held_edit else message)
 
 
     def note(self, post: Post) -> ModerationNote | None:
@@ -193,6 +228,53 @@ class ModerationScreener:
             return ModerationNote((item.decision_rule,), item.decision_message)
         return ModerationNote(tuple(item.rules), item.explanation)
 
+    def redact(self, text: str, *, author: User) -> str:
+        """The public version of a text: private data removed (and swearing masked) exactly
+        as the engine does when it publishes a submission."""
+        if not text or not current_app.config["MODERATION_ENABLED"]:
+            return text
+        now = utcnow()
+        facts = engine.AuthorFacts(author_id=author.id, is_staff=author.is_staff_side,
+                                   name=author.username)
+        verdict = engine.screen(engine.Submission(body=text, submitted_at=now), facts,
+                                rules=current_rules(), model=None, config=current_config(),
+                                flood_index=None, now=now, record=False)
+        return verdict.body
+
+
+@dataclasses.dataclass
+class _Detail:
+    """What record() needs from screen(): the verdict, the author's text (payment numbers
+    masked) and the flood index's pending entry."""
+
+    verdict: engine.Verdict
+    original: str
+    flood: _DeferredFlood
+
+
+class _DeferredFlood:
+    """The shared flood index, with the new submission's entry held back until the post is
+    stored: a new thread has no id when screened, and an entry without one would later count
+    as a copy of the thread's own question when its author edits it or resubmits it."""
+
+    def __init__(self, index: engine.FloodIndex):
+        self._index = index
+        self._pending: tuple[tuple, dict] | None = None
+
+    def __getattr__(self, name: str):
+        return getattr(self._index, name)
+
+    def add(self, *args, **kwargs) -> None:
+        """Remember the entry; commit() adds it once the post has its thread."""
+        self._pending = (args, kwargs)
+
+    def commit(self, *, thread_id: int) -> None:
+        """Add the held-back entry under the thread the post was stored in."""
+        if self._pending is not None:
+            args, kwargs = self._pending
+            self._pending = None
+            self._index.add(*args, **{**kwargs, "thread_id": thread_id})
+
 
 def _submission(request: ScreenRequest, now: datetime) -> engine.Submission:
     thread = request.thread
@@ -202,9 +284,17 @@ def _submission(request: ScreenRequest, now: datetime) -> engine.Submission:
     kind = {SubmissionKind.NEW_THREAD: engine.Kind.NEW_THREAD,
             SubmissionKind.REPLY: engine.Kind.REPLY,
             SubmissionKind.EDIT: engine.Kind.EDIT}[request.kind]
-    title = request.title if request.kind is not SubmissionKind.REPLY else ""
+    # Only a question has a title of its own: a reply (or an edit of one) is its body alone,
+    # as it was fingerprinted when first posted.
+    own_title = request.kind is SubmissionKind.NEW_THREAD or (
+        request.post is not None and request.post.is_question)
+    title = request.title if own_title else ""
+    extra = {}
+    if _SUBMISSION_TAKES_POST_ID and request.kind is SubmissionKind.EDIT and request.post:
+        extra["post_id"] = request.post.id
+    # The body goes as typed, quotes included: the engine tells quoted text from the author's.
     return engine.Submission(body=request.body, title=title, kind=kind, thread=context,
-                             submitted_at=now)
+                             submitted_at=now, **extra)
 
 
 def _rounded(scores: dict) -> dict:
@@ -407,11 +497,13 @@ def _check_rule(rule: str | None) -> str:
 
 
 def approve(item: ReviewItem, *, actor: User, note: str = "") -> ReviewItem:
-    """Publish a held or flagged post; flags on it are dismissed; the model learns 'ham'."""
+    """Publish a held or flagged post (or apply a held edit of a published one, with its
+    revision); flags on it are dismissed; the model learns 'ham'."""
     _require(permissions.can_moderate(actor))
     _take_for_decision(item, actor)
     post = item.post
     before = post.status.value
+    edit = forum_services.apply_pending_revision(post)
     forum_services.set_visibility(post, PostStatus.PUBLISHED)
     item.status, item.decision, item.decision_message = ReviewStatus.APPROVED, "approve", note
     _settle_flags(post, upheld=False)
@@ -420,7 +512,9 @@ def approve(item: ReviewItem, *, actor: User, note: str = "") -> ReviewItem:
                  subject_user_id=post.author_id, reason=note or "Approved on review.",
                  text_snapshot=post.body_source, before={"status": before},
                  after={"status": "published"})
-    if before != "published":
+    if edit is not None:
+        _notify(post.author_id, post, "A moderator approved your edit; it is now live.", actor)
+    elif before != "published":
         _notify(post.author_id, post, "A moderator approved your post; it is now public.", actor)
     forum_services.commit_changes(post.thread)
     return item
@@ -437,7 +531,10 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
     _take_for_decision(item, actor)
     post = item.post
     before = post.status.value
-    forum_services.set_visibility(post, PostStatus.REJECTED)
+    # A held edit of a published post is turned down on its own: the post stays up.
+    edit = forum_services.discard_pending_revision(post)
+    if edit is None or item.source is not ReviewSource.AUTOMATIC:
+        forum_services.set_visibility(post, PostStatus.REJECTED)
     item.status, item.decision_rule = ReviewStatus.REJECTED, rule
     item.decision = "hide" if hide_only else "reject"
     item.decision_message = message.strip()
@@ -448,13 +545,24 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
     title = current_rules().rule(rule).title
     audit.record(AuditAction.HIDE if hide_only else AuditAction.REJECT, actor=actor,
                  target_type="post", target_id=post.id, subject_user_id=post.author_id,
-                 rule_code=rule, reason=message.strip(), text_snapshot=post.body_source,
-                 before={"status": before}, after={"status": "rejected"})
-    _notify(post.author_id, post,
-            f"A moderator removed your post under {rule} ({title}): {message.strip()} "
-            "Your text is kept: you can edit and resubmit it, or appeal once.", actor)
+                 rule_code=rule, reason=message.strip(),
+                 text_snapshot=edit.body_source if edit else post.body_source,
+                 before={"status": before},
+                 after={"status": post.status.value, **({"edit": "rejected"} if edit else {})})
+    _notify(post.author_id, post, _rejection_message(post, rule, title, message.strip(),
+                                                     edit_only=post.status is PostStatus.PUBLISHED),
+            actor)
     forum_services.commit_changes(post.thread)
     return item
+
+
+def _rejection_message(post: Post, rule: str, title: str, message: str, *,
+                       edit_only: bool) -> str:
+    if edit_only:
+        return (f"A moderator did not accept your edit under {rule} ({title}): {message} "
+                "Your post stays as it was; your edit is kept in the edit form to change.")
+    return (f"A moderator removed your post under {rule} ({title}): {message} "
+            "Your text is kept: you can edit and resubmit it, or appeal once.")
 
 
 def edit_and_approve(item: ReviewItem, *, actor: User, body: str, note: str = "") -> ReviewItem:

@@ -276,11 +276,25 @@ def test_get_thread_invalid_token_on_public_endpoint_returns_401(client, factory
 
 def test_get_thread_held_hidden_from_others_returns_404(client, factory, alice):
     thread = factory.thread(alice)
-    thread.status = PostStatus.HELD
+    thread.status, thread.published_at = PostStatus.HELD, None  # held on submission
     db.session.commit()
     _error(client.get(f"{API}/threads/{thread.id}"), 404, "not_found")
     other = _auth(_token(factory.user()))
     _error(client.get(f"{API}/threads/{thread.id}", headers=other), 404, "not_found")
+
+
+def test_get_thread_question_hidden_after_publishing_shows_no_body_to_others(client, factory,
+                                                                            alice):
+    thread = factory.thread(alice, body="The words under review.")
+    factory.reply(thread, body="A reply that stays up.")
+    question = db.session.scalar(select(Post).where(Post.thread_id == thread.id,
+                                                    Post.number == 1))
+    services.set_visibility(question, PostStatus.HELD)
+    services.commit_changes(thread)
+    body = client.get(f"{API}/threads/{thread.id}").get_json()
+    assert body["status"] == "held" and body["body_html"] is None
+    assert body["posts"][0]["body_html"] is None
+    assert "A reply that stays up." in body["posts"][1]["body_html"]
 
 
 def test_get_thread_held_visible_to_moderator(client, factory, alice):
@@ -374,7 +388,7 @@ def test_create_post_own_deleted_thread_returns_403(client, factory, alice, alic
 def test_create_post_thread_hidden_from_caller_returns_404(client, factory, alice_token):
     owner = factory.user()
     thread = factory.thread(owner)
-    thread.status = PostStatus.HELD
+    thread.status, thread.published_at = PostStatus.HELD, None  # held on submission
     db.session.commit()
     response = client.post(f"{API}/threads/{thread.id}/posts", headers=_auth(alice_token),
                            json={"body": "Hello."})

@@ -52,6 +52,7 @@ def defaults(instance_path: str) -> dict:
         "MODERATION_ENABLED": True,
         "MODERATION_MODEL_DIR": str(Path(instance_path) / "models"),
         "MODERATION_COLD_START_DIR": None,  # default: <model dir>/cold-start
+        "MODERATION_DATA_DIR": None,  # public training data; default: the engine's choice
         "MODERATION_RECENT_SECONDS": 86400,
         "FLAG_HIDE_THRESHOLD": 3.0,
         "FLAG_LIMIT": "20 per hour",

@@ -36,7 +36,9 @@ def test_screen_card_number_redacted_and_private_followup_opened(factory):
     conversation = db.session.scalar(select(PrivateConversation))
     assert conversation.customer_id == author.id
     message = db.session.scalar(select(PrivateMessage))
-    assert "4111 1111 1111 1111" in message.body_source  # private channel only
+    # Not even the private channel keeps a card in full: its kind and last four digits only.
+    assert "4111 1111" not in message.body_source and "4111 1111" not in message.body_html
+    assert "[card ending 1111]" in message.body_source
     event = _audit("auto_publish_redacted")[0]
     assert event.rule_code == "R4" and "4111" not in event.text_snapshot
     revisions = services.revisions(question)

@@ -302,6 +302,8 @@ class Notification(db.Model):
         sa.ForeignKey("posts.id", ondelete="CASCADE"), default=None
     )
     message: Mapped[str] = mapped_column(sa.Text, default="")
+    # A site-relative path for notices about something outside a thread (a feature's page).
+    url: Mapped[str | None] = mapped_column(sa.String(300), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -30,6 +30,16 @@ def can_admin(user: User | None) -> bool:
     return _known(user) and user.role is Role.ADMIN
 
 
+def can_read_audit_log(user: User | None) -> bool:
+    """Moderators read the moderation audit log (their own and others' actions)."""
+    return can_moderate(user)
+
+
+def can_export_audit_log(user: User | None) -> bool:
+    """Only admins take the whole log away as a file."""
+    return can_admin(user)
+
+
 def can_post(user: User | None) -> bool:
     """Any signed-in member may ask and reply."""
     return _known(user) and not user.is_placeholder

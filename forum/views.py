@@ -455,6 +455,8 @@ def open_notification(notification_id: int):
     if found is None:
         abort(404, "That notification does not exist.")
     services.mark_notifications_read(me(), [found.id])
+    if found.url and found.url.startswith("/") and not found.url.startswith("//"):
+        return redirect(found.url)
     if found.post_id:
         return redirect(url_for("forum.post", post_id=found.post_id))
     return redirect(url_for("forum.notifications"))

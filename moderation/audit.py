@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import json
 from collections.abc import Iterable
 
 from sqlalchemy import event, select
@@ -105,5 +106,12 @@ def to_csv(rows: Iterable[AuditEvent]) -> str:
         actor = row.actor.username if row.actor is not None else "system"
         writer.writerow([row.id, row.created_at.isoformat(), actor, row.action, row.target_type,
                          row.target_id, row.subject_user_id, row.rule_code or "", row.reason,
-                         row.text_snapshot, row.before or "", row.after or ""])
+                         row.text_snapshot, _json(row.before), _json(row.after)])
     return out.getvalue()
+
+
+def _json(value: dict | None) -> str:
+    """A before/after value as JSON a spreadsheet or script can parse ("" when absent)."""
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

@@ -7,10 +7,23 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from forum.extensions import db
 from forum.models import Post, Thread, User, str_enum, utcnow
+from moderation.engine.pii import mask_payment_numbers
+
+
+def _masked(value):
+    """Card, IBAN and account numbers keep only their kind and last four digits in every
+    stored copy of a member's text (strings inside JSON values included)."""
+    if isinstance(value, str):
+        return mask_payment_numbers(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
 
 
 class ReviewSource(enum.StrEnum):
@@ -53,6 +66,13 @@ class SanctionKind(enum.StrEnum):
     MUTE = "mute"
     SUSPENSION = "suspension"
     BAN = "ban"
+
+
+class TrainingTask(enum.StrEnum):
+    """Which classifier a moderator's decision teaches."""
+
+    SPAM = "spam"
+    ABUSE = "abuse"
 
 
 class AppealStatus(enum.StrEnum):
@@ -115,6 +135,10 @@ class ReviewItem(db.Model):
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
+    @validates("text_snapshot")
+    def _mask_snapshot(self, _key, value):
+        return _masked(value)
+
 
 class Flag(db.Model):
     """A member's report on a post; one per member per post, weighted by their accuracy."""
@@ -134,6 +158,10 @@ class Flag(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+    @validates("text")
+    def _mask_text(self, _key, value):
+        return _masked(value)
 
 
 class Sanction(db.Model):
@@ -184,6 +212,10 @@ class Appeal(db.Model):
     review_item: Mapped[ReviewItem | None] = relationship()
     sanction: Mapped[Sanction | None] = relationship()
 
+    @validates("text")
+    def _mask_text(self, _key, value):
+        return _masked(value)
+
 
 class AuditEvent(db.Model):
     """Append-only record of every automatic and human moderation action (written only by
@@ -206,6 +238,10 @@ class AuditEvent(db.Model):
     after: Mapped[dict | None] = mapped_column(sa.JSON, default=None)
 
     actor: Mapped[User | None] = relationship()
+
+    @validates("reason", "text_snapshot", "before", "after")
+    def _mask_text(self, _key, value):
+        return _masked(value)
 
 
 class MemberStanding(db.Model):
@@ -241,15 +277,32 @@ class BadDomain(db.Model):
 
 
 class TrainingExample(db.Model):
-    """A moderator's verdict on a text, used to retrain the spam classifier."""
+    """A moderator's latest verdict on one text by one author, for one classifier: a flood of
+    one text is one example, and a later decision on the same text replaces the earlier one."""
 
     __tablename__ = "moderation_training_examples"
+    __table_args__ = (
+        sa.UniqueConstraint("task", "text_hash", "author_id",
+                            name="uq_moderation_training_examples_task_text_author"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[TrainingTask] = mapped_column(str_enum(TrainingTask))
     text: Mapped[str] = mapped_column(sa.Text)
-    is_spam: Mapped[bool] = mapped_column()
+    text_hash: Mapped[str] = mapped_column(sa.String(64))
+    label: Mapped[bool] = mapped_column()  # True: must not be published (spam / abuse)
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    rule: Mapped[str | None] = mapped_column(sa.String(10), default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None)
     review_item_id: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("text")
+    def _mask_text(self, _key, value):
+        return _masked(value)
 
 
 class PrivateConversation(db.Model):
@@ -289,3 +342,7 @@ class PrivateMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship()
+
+    @validates("body_source", "body_html")
+    def _mask_body(self, _key, value):
+        return _masked(value)

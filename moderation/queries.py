@@ -3,6 +3,7 @@ held posts, appeals, private conversations, rule history, transparency counts an
 dashboard's figures. Each costs a fixed number of queries, whatever the number of rows."""
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from forum import permissions
 from forum.extensions import db
 from forum.models import Notification, NotificationKind, Post, Thread, User, utcnow
 from forum.queries import Page
-from moderation import audit
+from moderation import audit, engine
 from moderation.audit import AuditAction
 from moderation.models import (
     Appeal,
@@ -345,6 +346,61 @@ def rule_versions() -> list[RuleSetVersion]:
     return list(db.session.scalars(
         select(RuleSetVersion).options(joinedload(RuleSetVersion.actor))
         .order_by(RuleSetVersion.version.desc())))
+
+
+@dataclass(frozen=True)
+class RuleVersionView:
+    """One version of the rules as published, with the change from the version before."""
+
+    rules: engine.RuleSet
+    row: RuleSetVersion | None  # None: version 1, the rules shipped with Parley
+    previous: int | None
+    diff: list[tuple[str, str]]  # (kind, line): kind is "hunk", "add", "del" or "same"
+
+
+def _rules_at(version: int) -> tuple[engine.RuleSet, RuleSetVersion | None] | None:
+    row = db.session.scalar(select(RuleSetVersion).options(joinedload(RuleSetVersion.actor))
+                            .where(RuleSetVersion.version == version))
+    if row is not None:
+        return engine.RuleSet.from_dict({**row.rules, "version": row.version}), row
+    if version == 1:
+        return engine.DEFAULT_RULES, None
+    return None
+
+
+def rules_text(rules: engine.RuleSet) -> list[str]:
+    """A stable plain-text rendering of a rule set, line by line, for reading and diffing."""
+    lines: list[str] = []
+    for rule in rules.rules:
+        lines += [f"{rule.code} {rule.title}", f"  Summary: {rule.summary}",
+                  f"  Explanation: {rule.explanation}", f"  Example: {rule.example}",
+                  f"  Advice: {rule.advice}"]
+        lines += [f"  Enforced: {e.check} -> {e.action.value} at {e.min_score:g}"
+                  + (f" unless {', '.join(e.overrides)}" if e.overrides else "")
+                  for e in rule.enforced_by]
+        if rule.flag_reasons:
+            lines.append(f"  Flags: {', '.join(rule.flag_reasons)}")
+        lines.append("")
+    return lines
+
+
+def _diff(old: list[str], new: list[str]) -> list[tuple[str, str]]:
+    kinds = {"@": "hunk", "+": "add", "-": "del", " ": "same"}
+    out = []
+    for line in list(difflib.unified_diff(old, new, lineterm="", n=2))[2:]:
+        out.append((kinds.get(line[:1], "same"), line[1:] if line[:1] in "+- " else line))
+    return out
+
+
+def rule_version(version: int) -> RuleVersionView | None:
+    """Version N of the rules and its diff against N-1 (None for an unknown version)."""
+    found = _rules_at(version)
+    if found is None:
+        return None
+    rules, row = found
+    before = _rules_at(version - 1) if version > 1 else None
+    diff = _diff(rules_text(before[0]), rules_text(rules)) if before else []
+    return RuleVersionView(rules, row, version - 1 if before else None, diff)
 
 
 def bad_domains() -> list[BadDomain]:

@@ -15,8 +15,9 @@ from forum.extensions import db
 from forum.models import Notification, NotificationKind, Post, PostStatus, Thread, User, utcnow
 from forum.screening import ModerationNote, Screening, ScreenRequest, SubmissionKind
 from forum.services import Conflict, NotFound, PermissionDenied, ValidationError
-from moderation import audit, engine
+from moderation import audit, engine, learning
 from moderation.audit import AuditAction
+from moderation.engine import data as engine_data
 from moderation.engine import pii, trust
 from moderation.models import (
     Appeal,
@@ -33,7 +34,7 @@ from moderation.models import (
     RuleSetVersion,
     Sanction,
     SanctionKind,
-    TrainingExample,
+    TrainingTask,
 )
 from moderation.runtime import current_config, current_rules, runtime
 
@@ -60,6 +61,10 @@ PAYMENT_MASKS = {"card": "[card ending {}]", "iban": "[bank account ending {}]"}
 HELD_EDIT_NOTE = ("Your edit is not live yet: the published version of your post stays up "
                   "until a moderator decides. ")
 HELD_EDIT_ITEM = "An edit of a published post (the published version stays up meanwhile). "
+
+
+class Unchanged(Conflict):
+    """A save that would publish nothing new (the rules as they already are)."""
 
 
 def _require(allowed: bool, message: str = "Only moderators can do that.") -> None:
@@ -507,7 +512,7 @@ def approve(item: ReviewItem, *, actor: User, note: str = "") -> ReviewItem:
     forum_services.set_visibility(post, PostStatus.PUBLISHED)
     item.status, item.decision, item.decision_message = ReviewStatus.APPROVED, "approve", note
     _settle_flags(post, upheld=False)
-    _learn(item, is_spam=False)
+    _learn(item, label=False, actor=actor, rules=item.rules, text=post.body_source)
     audit.record(AuditAction.APPROVE, actor=actor, target_type="post", target_id=post.id,
                  subject_user_id=post.author_id, reason=note or "Approved on review.",
                  text_snapshot=post.body_source, before={"status": before},
@@ -539,7 +544,7 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
     item.decision = "hide" if hide_only else "reject"
     item.decision_message = message.strip()
     _settle_flags(post, upheld=True)
-    _learn(item, is_spam=rule in SPAM_RULES)
+    _learn(item, label=True, actor=actor, rules=[rule])
     if not hide_only:
         _record_violation(post.author)
     title = current_rules().rule(rule).title
@@ -602,10 +607,14 @@ def _record_violation(user: User) -> None:
         row.trust_level = level
 
 
-def _learn(item: ReviewItem, *, is_spam: bool) -> None:
-    """Every decision is a labelled example for the next training run."""
-    text = item.text_snapshot or item.post.body_source
-    db.session.add(TrainingExample(text=text, is_spam=is_spam, review_item_id=item.id))
+def _learn(item: ReviewItem, *, label: bool, actor: User | None, rules,
+           text: str | None = None) -> None:
+    """A decision teaches the classifier of each task its rules name (R1 abuse, R2/R3 spam):
+    an approve labels the published text 0 for whatever held it, a reject labels 1."""
+    text = text or item.text_snapshot or item.post.body_source
+    for task, rule in learning.tasks_for(rules).items():
+        learning.record(text, task=task, label=label, author_id=item.author_id, rule=rule,
+                        decided_by=actor, review_item_id=item.id)
 
 
 def pending_count() -> int:
@@ -678,11 +687,18 @@ def lift_sanction(row: Sanction, *, actor: User, reason: str) -> Sanction:
     return row
 
 
-def nuke_spammer(user: User, *, actor: User, reason: str = "Spam account.") -> int:
-    """Remove every post of a spam account and ban it, in one step; returns posts removed."""
+def nuke_spammer(user: User, *, actor: User, reason: str = "Spam account.",
+                 rule: str | None = None) -> int:
+    """Remove every post of a spam account and ban it, in one step; returns posts removed.
+    Only what the checks or a moderator called spam is learnt as spam (a genuine tip the
+    account flooded is not); the rule is R2 or R3, by default the one its spam was held under."""
     _require(permissions.can_moderate(actor))
     if user.is_staff_side:
         raise PermissionDenied("Staff accounts cannot be nuked.")
+    called = _called_spam(user)
+    rule = rule or _account_rule(called)
+    if rule not in SPAM_RULES:
+        raise ValidationError("A spam account is removed under R2 or R3.", field="rule")
     posts = list(db.session.scalars(
         select(Post).where(Post.author_id == user.id, Post.status != PostStatus.DELETED)
     ))
@@ -690,20 +706,46 @@ def nuke_spammer(user: User, *, actor: User, reason: str = "Spam account.") -> i
     for post in posts:
         forum_services.set_visibility(post, PostStatus.REJECTED)
         threads[post.thread_id] = post.thread
-        db.session.add(TrainingExample(text=post.body_source, is_spam=True))
+    for item in called.values():
+        learning.record(item.text_snapshot or item.post.body_source, task=TrainingTask.SPAM,
+                        label=True, author_id=user.id, rule=_spam_rule(item), decided_by=actor,
+                        review_item_id=item.id)
     for item in db.session.scalars(select(ReviewItem).where(
             ReviewItem.author_id == user.id, ReviewItem.status == ReviewStatus.PENDING)):
-        item.status, item.decision, item.decision_rule = ReviewStatus.REJECTED, "nuke", "R2"
+        item.status, item.decision, item.decision_rule = ReviewStatus.REJECTED, "nuke", rule
         item.decided_by_id, item.decided_at = actor.id, utcnow()
-    db.session.add(Sanction(user_id=user.id, kind=SanctionKind.BAN, rule_code="R2",
+    db.session.add(Sanction(user_id=user.id, kind=SanctionKind.BAN, rule_code=rule,
                             reason=reason, actor_id=actor.id))
     standing(user).banned = True
     audit.record(AuditAction.NUKE, actor=actor, target_type="user", target_id=user.id,
-                 subject_user_id=user.id, rule_code="R2", reason=reason,
+                 subject_user_id=user.id, rule_code=rule, reason=reason,
                  text_snapshot="\n---\n".join(p.body_source for p in posts[:50]),
                  after={"posts_removed": len(posts), "banned": True})
     forum_services.commit_changes(*threads.values())
     return len(posts)
+
+
+def _spam_rule(item: ReviewItem) -> str | None:
+    """The spam rule (R2/R3) a moderator rejected this item under, else the one the
+    automatic checks held or rejected it under; None when nobody called it spam."""
+    if item.decided_by_id is not None and item.status is ReviewStatus.REJECTED:
+        return item.decision_rule if item.decision_rule in SPAM_RULES else None
+    if item.source is ReviewSource.AUTOMATIC:
+        return next((r for r in item.rules if r in SPAM_RULES), None)
+    return None
+
+
+def _called_spam(user: User) -> dict[int, ReviewItem]:
+    """The account's posts the checks or a moderator called spam, by post (latest item)."""
+    items = db.session.scalars(
+        select(ReviewItem).where(ReviewItem.author_id == user.id).order_by(ReviewItem.id))
+    return {item.post_id: item for item in items if _spam_rule(item)}
+
+
+def _account_rule(called: dict[int, ReviewItem]) -> str:
+    """R3 when the account's spam was mostly scams, else R2."""
+    rules = [_spam_rule(item) for item in called.values()]
+    return "R3" if rules.count("R3") > rules.count("R2") else "R2"
 
 
 # -- appeals -----------------------------------------------------------------------------------
@@ -774,11 +816,8 @@ def _overturn(row: Appeal, actor: User) -> list[Thread]:
         flagger = standing(flag.user)
         flagger.flags_upheld = max(0, flagger.flags_upheld - 1)
         flagger.flags_dismissed += 1
-    for example in db.session.scalars(
-            select(TrainingExample).where(TrainingExample.review_item_id == item.id)):
-        db.session.delete(example)
-    db.session.add(TrainingExample(text=item.text_snapshot, is_spam=False,
-                                   review_item_id=item.id))
+    _learn(item, label=False, actor=actor, rules=[item.decision_rule, *item.rules],
+           text=item.text_snapshot)
     return [item.post.thread]
 
 
@@ -802,6 +841,9 @@ def update_rules(raw: dict, *, actor: User, note: str) -> RuleSetVersion:
         new = engine.RuleSet.from_dict({**raw, "version": current.version + 1})
     except (ValueError, KeyError, TypeError) as exc:
         raise ValidationError(f"The rules are not valid: {exc}", field="rules") from exc
+    if new.to_dict()["rules"] == current.to_dict()["rules"]:
+        raise Unchanged(f"Nothing changed, so no new version was published: version "
+                        f"{current.version} stays in force.")
     if not note.strip():
         raise ValidationError("Say what changed and why.", field="note")
     row = RuleSetVersion(version=new.version, rules=new.to_dict(), note=note.strip(),
@@ -819,15 +861,26 @@ def train(*, actor: User | None = None) -> engine.ModelBundle:
     version is saved where all workers load it."""
     if actor is not None:
         _require(permissions.can_admin(actor) or permissions.can_moderate(actor))
-    rows = db.session.execute(select(TrainingExample.text, TrainingExample.is_spam)).all()
+    spam = learning.examples(TrainingTask.SPAM)
+    abuse = learning.examples(TrainingTask.ABUSE)
     version = runtime().next_model_version()
-    bundle = engine.train_models(extra_spam=[(t, int(s)) for t, s in rows], version=version)
+    bundle = engine.train_models(_training_data_dir(), extra_spam=spam, extra_abuse=abuse,
+                                 version=version)
     engine.save_model(bundle, runtime().model_dir)
     audit.record(AuditAction.MODEL_TRAINED, actor=actor, target_type="model", target_id=version,
-                 reason=f"trained with {len(rows)} moderator decisions",
+                 reason=f"trained with {len(spam)} spam and {len(abuse)} abuse decisions",
                  after=bundle.describe())
     db.session.commit()
     return bundle
+
+
+def _training_data_dir():
+    """The public data to train on: MODERATION_DATA_DIR, else the engine's own default."""
+    configured = current_app.config.get("MODERATION_DATA_DIR")
+    if configured:
+        return configured
+    default = getattr(engine_data, "default_data_dir", None)
+    return default() if default is not None else engine_data.PACKAGE_DATA
 
 
 def item_or_404(item_id: int) -> ReviewItem:

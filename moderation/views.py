@@ -30,7 +30,7 @@ from forum.extensions import db, limiter, login_manager
 from forum.forms import attach_error
 from forum.models import PostStatus, User, utcnow
 from forum.views import me, page_arg, safe_next, service_error_page, thread_url
-from moderation import audit, forms, lists, queries
+from moderation import alerts, audit, forms, lists, queries
 from moderation import services as moderation
 from moderation.audit import AuditAction
 from moderation.engine import rules as engine_rules
@@ -81,10 +81,12 @@ flag_limit = limiter.shared_limit(
 
 @bp.app_context_processor
 def _moderation_context() -> dict:
-    """The header's "Review queue (N)" count, for moderators only."""
+    """The header's "Moderation (N)" count and the tabs' counts, for moderators only
+    (re-counted at most once a minute per process)."""
     if permissions.can_moderate(me()):
-        return {"review_queue_count": moderation.pending_count()}
-    return {"review_queue_count": None}
+        counts = alerts.header_counts(db.session)
+        return {"review_queue_count": counts.queue, "moderation_counts": counts}
+    return {"review_queue_count": None, "moderation_counts": None}
 
 
 @bp.app_template_global("check_info")
@@ -507,8 +509,13 @@ def _audit_filters() -> tuple[str, str]:
             rule if rule in {r.code for r in current_rules().rules} else "")
 
 
+audit_readers_only = _only(permissions.can_read_audit_log, "The audit log is for moderators.")
+audit_exporters_only = _only(permissions.can_export_audit_log,
+                             "Only admins export the audit log.")
+
+
 @bp.get("/audit")
-@admins_only
+@audit_readers_only
 def audit_log():
     """Every automatic and human moderation action, newest first, filterable."""
     action, rule = _audit_filters()
@@ -519,7 +526,7 @@ def audit_log():
 
 
 @bp.get("/audit.csv")
-@admins_only
+@audit_exporters_only
 def audit_csv():
     """The (filtered) audit log as a CSV download."""
     action, rule = _audit_filters()
@@ -575,6 +582,23 @@ def rules():
                            versions=queries.rule_versions())
 
 
+@public.get("/rules/versions")
+def rule_versions():
+    """Every version of the rules, newest first, each readable with its changes."""
+    return render_template("moderation/rule_versions.html", rules=current_rules(),
+                           versions=queries.rule_versions())
+
+
+@public.get("/rules/versions/<int:version>")
+def rule_version(version: int):
+    """One version of the rules as it was published, and what changed from the one before."""
+    found = queries.rule_version(version)
+    if found is None:
+        abort(404, "There is no such version of the rules.")
+    return render_template("moderation/rule_version.html", view=found, version=version,
+                           latest=current_rules().version)
+
+
 @public.route("/rules/edit", methods=["GET", "POST"])
 @admins_only
 def edit_rules():
@@ -585,6 +609,10 @@ def edit_rules():
         try:
             row = moderation.update_rules(forms.rules_from_form(form, current), actor=me(),
                                           note=form.note.data)
+        except moderation.Unchanged as exc:
+            db.session.rollback()
+            flash(exc.message, "info")
+            return redirect(url_for(".rules"), 303)
         except REFUSALS as exc:
             _refused(form, exc)
         else:

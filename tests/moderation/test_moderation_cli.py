@@ -4,7 +4,8 @@ import json
 from sqlalchemy import select
 
 from forum.extensions import db
-from moderation.models import AuditEvent, TrainingExample
+from moderation import learning
+from moderation.models import AuditEvent, TrainingTask
 
 LINES = [
     {"id": "crit", "title": "", "body": "Your billing is a joke and I'm switching providers.",
@@ -44,7 +45,8 @@ def test_evaluate_prints_per_class_json_and_table(app):
 
 
 def test_train_uses_moderator_decisions_and_logs(app):
-    db.session.add(TrainingExample(text="limited offer buy followers cheap now", is_spam=True))
+    learning.record("limited offer buy followers cheap now", task=TrainingTask.SPAM, label=True,
+                    author_id=None, rule="R2", decided_by=None)
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["moderation", "train"])
     assert result.exit_code == 0, result.output

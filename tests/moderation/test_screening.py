@@ -32,12 +32,13 @@ def test_screen_card_number_redacted_and_private_followup_opened(factory):
     question = db.session.scalar(select(services.Post).where(services.Post.thread_id == thread.id))
     assert thread.status is PostStatus.PUBLISHED
     assert "4111" not in question.body_source and "4111" not in question.body_html
-    assert question.details_removed and "privately" not in question.body_source
+    assert "continues privately" in question.body_source
     conversation = db.session.scalar(select(PrivateConversation))
     assert conversation.customer_id == author.id
     message = db.session.scalar(select(PrivateMessage))
-    # never stored in full, the private channel included: the kind and last four stay
-    assert "[card ending 1111]" in message.body_source and "4111 1111" not in message.body_source
+    # Not even the private channel keeps a card in full: its kind and last four digits only.
+    assert "4111 1111" not in message.body_source and "4111 1111" not in message.body_html
+    assert "[card ending 1111]" in message.body_source
     event = _audit("auto_publish_redacted")[0]
     assert event.rule_code == "R4" and "4111" not in event.text_snapshot
     revisions = services.revisions(question)

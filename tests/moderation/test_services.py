@@ -38,6 +38,7 @@ from moderation.models import (
     Sanction,
     SanctionKind,
     TrainingExample,
+    TrainingTask,
 )
 from moderation.runtime import current_config, current_rules
 
@@ -226,7 +227,9 @@ def test_approve_held_post_publishes_counts_notifies_learns_and_logs(app, factor
     assert item.status is ReviewStatus.APPROVED and item.decided_by_id == moderator.id
     assert any("approved your post" in m for m in notices(author))
     example = db.session.scalar(select(TrainingExample))
-    assert example.is_spam is False and example.review_item_id == item.id
+    assert example.label is False and example.review_item_id == item.id
+    assert (example.task, example.rule, example.decided_by_id) == (TrainingTask.SPAM, "R2",
+                                                                  moderator.id)
     (row,) = audit_rows("approve")
     assert row.before == {"status": "held"} and row.after == {"status": "published"}
     assert row.text_snapshot == post.body_source and row.actor_id == moderator.id
@@ -255,7 +258,7 @@ def test_reject_cites_rule_upholds_flags_counts_violation_and_logs(app, factory,
     assert item.decision == "reject" and item.decision_rule == "R2"
     assert db.session.get(MemberStanding, author.id).violations == 1
     assert db.session.get(MemberStanding, flagger.id).flags_upheld == 1
-    assert db.session.scalar(select(TrainingExample.is_spam)) is True
+    assert db.session.scalar(select(TrainingExample.label)) is True
     (row,) = audit_rows("reject")
     assert row.rule_code == "R2" and row.reason == "No advertising, please."
     assert row.text_snapshot == CLEAN and row.after == {"status": "rejected"}
@@ -388,7 +391,8 @@ def test_nuke_spammer_removes_all_posts_bans_and_logs(app, factory, moderator):
     (event,) = audit_rows("nuke_spammer")
     assert event.after == {"posts_removed": 4, "banned": True} and "Spam number 0" in (
         event.text_snapshot)
-    assert db.session.scalar(select(func.count(TrainingExample.id))) == 4
+    # Nothing here was called spam by the checks or a moderator (a member's flag is not).
+    assert db.session.scalar(select(func.count(TrainingExample.id))) == 0
 
 
 def test_nuke_spammer_refuses_staff(app, factory, moderator):

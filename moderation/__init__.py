@@ -2,15 +2,17 @@
 
 
 def init_app(app) -> None:
-    """Register moderation with the app: the posting screener, runtime state, pages, CLI."""
+    """Register moderation with the app: the posting screener, the sanctions the forum's
+    permissions ask about, runtime state, pages, CLI."""
     from moderation import models  # noqa: F401  (tables join the metadata)
     from moderation.runtime import Runtime
-    from moderation.services import ModerationScreener
+    from moderation.services import ModerationScreener, SanctionRestrictions
 
     app.extensions["parley.moderation"] = Runtime(
         app.config["MODERATION_MODEL_DIR"], app.config.get("MODERATION_COLD_START_DIR")
     )
     app.extensions["parley.screener"] = ModerationScreener()
+    app.extensions["parley.restrictions"] = SanctionRestrictions()
 
     from moderation import views
 

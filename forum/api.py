@@ -78,6 +78,9 @@ def _viewer(*, required: bool = False) -> User | None:
     if user is None:
         raise ApiError(401, "unauthorized", "The API token is not valid or has been revoked.",
                        headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
+    found = permissions.restriction(user)
+    if found is not None and found.signs_out:  # a suspended or banned account's tokens stop
+        raise ApiError(403, found.error_code, found.summary())
     return user
 
 

@@ -88,6 +88,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    app.before_request(auth.enforce_sanctions)  # after forum.views' identity reset
     cli.register(app)
 
     import moderation

@@ -7,6 +7,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -15,7 +16,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum import forms, queries, services
+from forum import forms, permissions, queries, restrictions, services
 from forum.extensions import db, limiter
 from forum.models import ApiToken
 from forum.views import FORM_ERRORS, me, safe_next, service_error_page
@@ -77,12 +78,32 @@ def login():
     form = forms.LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
+        found = permissions.restriction(user)
+        if found is not None and found.signs_out:
+            return render_template("auth/login.html", form=form, restriction=found), 403
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash(f"Welcome back, {user.name.rstrip('.')}.", "success")
             return redirect(safe_next(url_for("forum.index")), 303)
         form.form_errors.append("That username or email and password do not match an account.")
     return render_template("auth/login.html", form=form), _status(form)
+
+
+def enforce_sanctions():
+    """Before every request: a member suspended or banned since they signed in is signed out
+    at once and shown the sanction and how to appeal (the API answers in JSON)."""
+    restrictions.forget()  # a fresh answer for every request
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    found = permissions.restriction(me())
+    if found is None or not found.signs_out:
+        return None
+    logout_user()
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"code": found.error_code, "message": found.summary()}}), 403
+    flash(f"You have been signed out: your account is {found.adjective} ({found.until}).",
+          "error")
+    return redirect(found.appeal_url or url_for("auth.login"), 303)
 
 
 @bp.post("/logout")
@@ -139,7 +160,7 @@ def _settings(*, profile=None, password=None, token=None, new_token=None, status
         password_form=password or forms.PasswordForm(formdata=None),
         token_form=token or forms.TokenForm(formdata=None),
         tokens=queries.api_tokens(user),
-        new_token=new_token,
+        new_token=new_token, restriction=permissions.restriction(user),
     ), status
 
 
@@ -155,18 +176,21 @@ def settings():
 def settings_profile():
     """Save display name, bio and email."""
     form = forms.ProfileForm()
+    status = 400
     if form.validate_on_submit():
         try:
             services.update_profile(
                 me(), actor=me(), display_name=form.display_name.data or "",
                 bio=form.bio.data or "", email=form.email.data,
             )
-        except FORM_ERRORS as exc:
+        except (*FORM_ERRORS, services.AccountRestricted) as exc:
+            db.session.rollback()
             forms.attach_error(form, exc)
+            status = exc.status
         else:
             flash("Your profile is saved.", "success")
             return redirect(url_for("auth.settings"), 303)
-    return _settings(profile=form, status=400)
+    return _settings(profile=form, status=status)
 
 
 @bp.post("/settings/password")
@@ -194,7 +218,12 @@ def create_token():
     form = forms.TokenForm()
     if not form.validate_on_submit():
         return _settings(token=form, status=400)
-    _token, raw = services.create_api_token(me(), actor=me(), name=form.name.data or "")
+    try:
+        _token, raw = services.create_api_token(me(), actor=me(), name=form.name.data or "")
+    except services.AccountRestricted as exc:
+        db.session.rollback()
+        forms.attach_error(form, exc)
+        return _settings(token=form, status=exc.status)
     g.no_store = True  # the raw token must not sit in any cache
     flash("Token created. Copy it now: it will not be shown again.", "success")
     return _settings(new_token=raw)

@@ -4,7 +4,9 @@ Views, the API and services all ask here; nothing else compares roles.
 """
 from __future__ import annotations
 
+from forum import restrictions
 from forum.models import Post, PostStatus, Role, Thread, User
+from forum.restrictions import Restriction
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.MODERATOR, Role.ADMIN})
 MODERATOR_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
@@ -98,16 +100,51 @@ def can_view_history(user: User | None, post: Post) -> bool:
     return not post.is_deleted or can_moderate(user)
 
 
+def restriction(user: User | None) -> Restriction | None:
+    """The mute, suspension or ban on this member now (asked once per request)."""
+    return restrictions.current(user) if _known(user) else None
+
+
+def is_unrestricted(user: User | None) -> bool:
+    """A signed-in member no sanction stops from acting on other people's content."""
+    return _known(user) and restriction(user) is None
+
+
 def can_accept(user: User | None, thread: Thread, post: Post) -> bool:
-    """The asker, or staff, marks one live reply as the answer."""
+    """The asker, or staff, marks one live reply as the answer (not while sanctioned)."""
     if not _known(user) or post.is_question or post.is_deleted or post.thread_id != thread.id:
         return False
-    return user.id == thread.author_id or is_staff(user)
+    return (user.id == thread.author_id or is_staff(user)) and is_unrestricted(user)
 
 
 def can_vote(user: User | None, post: Post) -> bool:
-    """One helpful vote per member on someone else's live post."""
-    return can_post(user) and user.id != post.author_id and not post.is_deleted
+    """One helpful vote per member on someone else's live post (not while sanctioned)."""
+    return (can_post(user) and user.id != post.author_id and not post.is_deleted
+            and is_unrestricted(user))
+
+
+def can_flag(user: User | None, post: Post) -> bool:
+    """Members flag other people's public posts; muted, suspended and banned members cannot
+    (as in Discourse, where silenced users cannot flag: a sanctioned member's flags would be
+    a way to retaliate, and they would count toward hiding)."""
+    return (can_post(user) and user.id != post.author_id
+            and post.status is PostStatus.PUBLISHED and is_unrestricted(user))
+
+
+def can_edit_profile(user: User | None, target: User) -> bool:
+    """Members change their own public profile (name, bio and its links) unless sanctioned;
+    admins may edit anyone's (e.g. to remove a spam link)."""
+    if can_admin(user):
+        return True
+    return _known(user) and user.id == target.id and is_unrestricted(user)
+
+
+def can_create_token(user: User | None, owner: User) -> bool:
+    """Members issue API tokens for themselves, admins for anyone; never for an account
+    under a sanction (its tokens would act for it)."""
+    if not _known(user) or restriction(owner) is not None:
+        return False
+    return (user.id == owner.id and is_unrestricted(user)) or can_admin(user)
 
 
 def can_follow(user: User | None, thread: Thread) -> bool:

@@ -86,6 +86,23 @@ class PostingRefused(PermissionDenied):
     code = "posting_refused"
 
 
+class AccountRestricted(PermissionDenied):
+    """A mute, suspension or ban stops this action; the message names the sanction, its
+    rule and end, and the code says which (account_muted, account_suspended, ...)."""
+
+    def __init__(self, restriction, doing: str):
+        super().__init__(restriction.refusal(doing))
+        self.code = restriction.error_code
+        self.restriction = restriction
+
+
+def require_unrestricted(user: User | None, doing: str) -> None:
+    """Refuse with the sanction's own explanation when one applies to this member."""
+    found = permissions.restriction(user)
+    if found is not None:
+        raise AccountRestricted(found, doing)
+
+
 class NotFound(ServiceError):
     """The thing asked for does not exist (or is not visible)."""
 
@@ -211,8 +228,13 @@ def authenticate(login: str, password: str) -> User | None:
 
 
 def update_profile(user: User, *, actor: User, display_name: str, bio: str, email: str) -> User:
-    """Change the name people see, the bio and the email address."""
+    """Change the name people see, the bio and the email address (a sanctioned member may
+    still correct their email, which nobody else sees, but not their public profile)."""
     _require(actor.id == user.id or permissions.can_admin(actor))
+    public_change = (display_name.strip()[:64], bio.strip()[:2000]) != (user.display_name,
+                                                                        user.bio)
+    if public_change and not permissions.can_edit_profile(actor, user):
+        require_unrestricted(actor, "change your display name or bio")
     user.email = _check_email(email, user=user)
     user.display_name = display_name.strip()[:64]
     user.bio = bio.strip()[:2000]
@@ -298,6 +320,8 @@ def create_api_token(user: User, *, actor: User | None, name: str = "") -> tuple
     """Issue a bearer token; the raw value is returned once and only its hash is kept."""
     if actor is not None:
         _require(actor.id == user.id or permissions.can_admin(actor))
+        require_unrestricted(actor, "create API tokens")
+    require_unrestricted(user, "create API tokens")
     raw = "prl_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id, name=name.strip()[:64] or "token", token_hash=_token_hash(raw),
@@ -878,6 +902,7 @@ def delete_post(post: Post, *, actor: User) -> Post:
 def accept_answer(post: Post, *, actor: User) -> Thread:
     """Mark a reply as the answer; it shows first and the thread counts as solved."""
     thread = post.thread
+    require_unrestricted(actor, "accept answers")
     _require(permissions.can_accept(actor, thread, post),
              "Only the person who asked, or staff, can accept an answer.")
     if thread.accepted_post_id == post.id:
@@ -894,6 +919,7 @@ def unaccept_answer(thread: Thread, *, actor: User) -> Thread:
     post = thread.accepted_post
     if post is None:
         return thread
+    require_unrestricted(actor, "change the accepted answer")
     _require(permissions.can_accept(actor, thread, post))
     thread.accepted_post_id = None
     _commit(thread)
@@ -904,6 +930,7 @@ def vote_helpful(post: Post, *, actor: User) -> Post:
     """One helpful vote per person; never on your own post."""
     if actor.id == post.author_id:
         raise PermissionDenied("You cannot vote for your own post.")
+    require_unrestricted(actor, "vote")
     _require(permissions.can_vote(actor, post), "You cannot vote on this post.")
     if db.session.scalar(select(Vote.id).where(Vote.user_id == actor.id, Vote.post_id == post.id)):
         return post

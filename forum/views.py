@@ -374,7 +374,10 @@ def history(post_id: int):
 def accept(post_id: int):
     """Mark a reply as the accepted answer."""
     found = _viewable_post(post_id)
-    services.accept_answer(found, actor=me())
+    try:
+        services.accept_answer(found, actor=me())
+    except services.AccountRestricted as exc:
+        return _refused_here(exc, _post_url(found))
     flash("Marked as the accepted answer.", "success")
     return redirect(_post_url(found), 303)
 
@@ -384,7 +387,10 @@ def accept(post_id: int):
 def unaccept(thread_id: int):
     """Take the accepted mark away."""
     found = _viewable_thread(thread_id)
-    services.unaccept_answer(found, actor=me())
+    try:
+        services.unaccept_answer(found, actor=me())
+    except services.AccountRestricted as exc:
+        return _refused_here(exc, thread_url(found))
     flash("The answer is no longer marked as accepted.", "success")
     return redirect(thread_url(found), 303)
 
@@ -394,8 +400,18 @@ def unaccept(thread_id: int):
 def vote(post_id: int):
     """Vote a post helpful."""
     found = _viewable_post(post_id)
-    services.vote_helpful(found, actor=me())
+    try:
+        services.vote_helpful(found, actor=me())
+    except services.AccountRestricted as exc:
+        return _refused_here(exc, _post_url(found))
     return redirect(_post_url(found), 303)
+
+
+def _refused_here(exc: services.ServiceError, back: str):
+    """A sanction refused a one-click action: say why on the page the member came from."""
+    db.session.rollback()
+    flash(exc.message, "error")
+    return redirect(back, 303)
 
 
 @bp.post("/p/<int:post_id>/unvote")

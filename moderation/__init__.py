@@ -2,17 +2,19 @@
 
 
 def init_app(app) -> None:
-    """Register moderation with the app: the posting screener, runtime state, pages, CLI."""
-    from moderation import alerts, models  # noqa: F401  (tables join the metadata; alerts
-    #                                         listen for new work for moderators)
+    """Register moderation with the app: the posting screener, the sanctions the forum's
+    permissions ask about, runtime state, pages, CLI."""
+    # tables join the metadata; alerts listen for new work for moderators
+    from moderation import alerts, models  # noqa: F401
     from moderation.runtime import Runtime
-    from moderation.services import ModerationScreener
+    from moderation.services import ModerationScreener, SanctionRestrictions
 
     app.extensions["parley.moderation"] = Runtime(
         app.config["MODERATION_MODEL_DIR"], app.config.get("MODERATION_COLD_START_MODEL"),
         background=app.config.get("MODERATION_LOAD_IN_BACKGROUND", True),
     )
     app.extensions["parley.screener"] = ModerationScreener()
+    app.extensions["parley.restrictions"] = SanctionRestrictions()
 
     from moderation import views
 

@@ -18,6 +18,7 @@ from forum.models import Notification, NotificationKind, Post, Thread, User, utc
 from forum.queries import Page
 from moderation import audit, engine
 from moderation.audit import AuditAction
+from moderation.engine import trust
 from moderation.models import (
     Appeal,
     AppealStatus,
@@ -36,7 +37,7 @@ from moderation.models import (
     SanctionKind,
     TrainingExample,
 )
-from moderation.runtime import current_rules, runtime
+from moderation.runtime import current_config, current_rules, runtime
 
 AGES = {"1h": 1, "24h": 24, "7d": 24 * 7}
 UPHELD = ("reject", "hide", "nuke")
@@ -79,6 +80,91 @@ def _view_of(row: MemberStanding | None, user: User) -> StandingView:
 def standing_of(user: User) -> StandingView:
     """A member's standing without creating a row (pages only read)."""
     return _view_of(db.session.get(MemberStanding, user.id), user)
+
+
+# -- a member's own trust level -------------------------------------------------------------------
+def trust_stats(user: User, accepted_answers: int, now: datetime) -> trust.TrustStats:
+    """The facts trust.py promotes on: account age, posts, accepted answers, and the days since
+    the member's last sanction (None when they never had one)."""
+    last = db.session.scalar(
+        select(func.max(Sanction.created_at)).where(Sanction.user_id == user.id))
+    return trust.TrustStats(
+        account_age_days=(now - user.created_at).total_seconds() / 86400,
+        post_count=user.post_count, accepted_answers=accepted_answers,
+        days_since_violation=None if last is None else (now - last).total_seconds() / 86400,
+    )
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What one trust level lets a member do (None: no limit), from the engine's settings."""
+
+    level: int
+    name: str
+    links_per_post: int | None
+    posts_per_window: int | None
+    window_minutes: int
+
+
+@dataclass(frozen=True)
+class Step:
+    """One requirement of the next level, with where the member stands on it."""
+
+    label: str
+    needed: int
+    have: int
+
+    @property
+    def met(self) -> bool:
+        """True once the member has enough."""
+        return self.have >= self.needed
+
+
+@dataclass(frozen=True)
+class TrustSummary:
+    """A member's level, what it allows, and what the next one needs and unlocks."""
+
+    current: Allowance
+    next: Allowance | None
+    steps: tuple[Step, ...]
+    granted_by_hand: bool
+
+
+def _allowance(level: int, config) -> Allowance:
+    return Allowance(level, trust.NAMES[level], config.link_limits.get(level),
+                     config.rate_limits.get(level), config.rate_window_seconds // 60)
+
+
+def _steps(requirement: trust.Requirement, stats: trust.TrustStats) -> tuple[Step, ...]:
+    """The requirement's thresholds (from trust.py), the ones that ask for anything."""
+    clean = stats.days_since_violation
+    wanted = (
+        ("days since you joined", requirement.min_days, stats.account_age_days),
+        ("posts", requirement.min_posts, stats.post_count),
+        ("accepted answers", requirement.min_accepted_answers, stats.accepted_answers),
+        ("days since your last sanction", requirement.clean_days,
+         requirement.clean_days if clean is None else clean),
+    )
+    return tuple(Step(label, int(need), int(have)) for label, need, have in wanted if need)
+
+
+def trust_summary(user: User, now: datetime | None = None) -> TrustSummary:
+    """For the member's own settings page: computed from trust.py's promotion requirements
+    and the engine's link and rate limits, so the page never repeats a number."""
+    now = now or utcnow()
+    row = db.session.get(MemberStanding, user.id)
+    held = row.trust_level if row else _view_of(None, user).trust_level
+    stats = trust_stats(user, row.accepted_answers if row else 0, now)
+    level = trust.next_level(held, stats)  # what the next post will be judged at
+    config, rules = current_config(), trust.TrustConfig()
+    following = level + 1 if level < trust.LEADER else None
+    requirement = rules.requirements.get(following)
+    return TrustSummary(
+        current=_allowance(level, config),
+        next=_allowance(following, config) if following is not None else None,
+        steps=_steps(requirement, stats) if requirement else (),
+        granted_by_hand=following is not None and requirement is None,
+    )
 
 
 # -- the review queue ----------------------------------------------------------------------------
@@ -303,6 +389,11 @@ def member_record(user: User) -> MemberRecord:
 
 
 # -- appeals -------------------------------------------------------------------------------------
+def appeal_for_sanction(row: Sanction) -> Appeal | None:
+    """The one appeal against a sanction, if it was made."""
+    return db.session.scalar(select(Appeal).where(Appeal.sanction_id == row.id))
+
+
 def appeals(*, pending: bool, limit: int = 50) -> list[Appeal]:
     """Pending appeals oldest first, or decided ones newest first."""
     done = Appeal.status != AppealStatus.PENDING

@@ -6,16 +6,18 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
-from forum import permissions, rendering
+from forum import permissions, rendering, restrictions
 from forum import services as forum_services
 from forum.extensions import db
 from forum.models import Notification, NotificationKind, Post, PostStatus, Thread, User, utcnow
+from forum.restrictions import Restriction, RestrictionKind
 from forum.screening import ModerationNote, Screening, ScreenRequest, SubmissionKind
 from forum.services import Conflict, NotFound, PermissionDenied, ValidationError
-from moderation import audit, engine, learning
+from moderation import audit, engine, learning, queries
 from moderation.audit import AuditAction
 from moderation.engine import data as engine_data
 from moderation.engine import pii, trust
@@ -67,6 +69,13 @@ class Unchanged(Conflict):
     """A save that would publish nothing new (the rules as they already are)."""
 
 
+STAFF_FLAG_WEIGHT = 3.0
+MEMBER_FLAG_WEIGHT_CAP = 2.5
+PROTECTED_CHECK = "abuse.brand_criticism"
+SEVERITY = {SanctionKind.MUTE: 1, SanctionKind.SUSPENSION: 2, SanctionKind.BAN: 3}
+APPEAL_LINK_SECONDS = 30 * 86400
+
+
 def _require(allowed: bool, message: str = "Only moderators can do that.") -> None:
     if not allowed:
         raise PermissionDenied(message)
@@ -85,15 +94,7 @@ def standing(user: User) -> MemberStanding:
 
 def _refresh_trust(user: User, row: MemberStanding, now: datetime) -> None:
     """Promote when earned (time, posts, accepted answers, clean history)."""
-    last = db.session.scalar(
-        select(func.max(Sanction.created_at)).where(Sanction.user_id == user.id)
-    )
-    stats = trust.TrustStats(
-        account_age_days=(now - user.created_at).total_seconds() / 86400,
-        post_count=user.post_count,
-        accepted_answers=row.accepted_answers,
-        days_since_violation=None if last is None else (now - last).total_seconds() / 86400,
-    )
+    stats = queries.trust_stats(user, row.accepted_answers, now)
     level = trust.next_level(row.trust_level, stats)
     if level != row.trust_level:
         audit.record(AuditAction.TRUST_CHANGED, actor=None, target_type="user", target_id=user.id,
@@ -144,15 +145,68 @@ def mask_payment_numbers(text: str) -> str:
 
 
 def active_restriction(user: User, now: datetime | None = None) -> Sanction | None:
-    """The ban, suspension or mute that stops this member posting now, if any."""
+    """The ban, suspension or mute that binds this member now, if any: the most severe one
+    (a later mute does not soften an earlier ban), the latest among equals. A lifted or
+    ended sanction no longer counts, so lifting it (or its end passing) restores everything."""
     now = now or utcnow()
-    return db.session.scalar(
+    rows = db.session.scalars(
         select(Sanction).where(
             Sanction.user_id == user.id, Sanction.lifted_at.is_(None),
-            Sanction.kind.in_([SanctionKind.MUTE, SanctionKind.SUSPENSION, SanctionKind.BAN]),
+            Sanction.kind.in_(list(SEVERITY)),
             (Sanction.ends_at.is_(None)) | (Sanction.ends_at > now),
-        ).order_by(Sanction.id.desc()).limit(1)
-    )
+        )
+    ).all()
+    return max(rows, key=lambda row: (SEVERITY[row.kind], row.id), default=None)
+
+
+class SanctionRestrictions:
+    """Plugged into the forum's permission questions by the composition root: the forum asks
+    what restriction applies to a member and gets a plain forum-side answer."""
+
+    def restriction(self, user: User) -> Restriction | None:
+        """The binding sanction as a forum Restriction, with its rule's title and appeal link."""
+        row = active_restriction(user)
+        if row is None:
+            return None
+        try:
+            title = current_rules().rule(row.rule_code).title
+        except KeyError:  # a rule removed since: the code still says what was cited
+            title = ""
+        return Restriction(kind=RestrictionKind(row.kind.value), rule_code=row.rule_code,
+                           rule_title=title, reason=row.reason, ends_at=row.ends_at,
+                           appeal_url=appeal_url(row))
+
+
+def _appeal_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="sanction-appeal")
+
+
+def appeal_url(row: Sanction) -> str:
+    """Where the member reads and appeals a sanction. Suspended and banned members cannot sign
+    in, so theirs is a signed, expiring link (given only after a password or a live session
+    proved who they are); a muted member appeals from their moderation record."""
+    try:
+        if row.kind is SanctionKind.MUTE:
+            return url_for("moderation.mine", _anchor=f"sanction-{row.id}")
+        token = _appeal_serializer().dumps({"s": row.id, "u": row.user_id})
+        return url_for("moderation_public.sanctioned", token=token)
+    except RuntimeError:  # no request and no SERVER_NAME (CLI): no link to give
+        return ""
+
+
+def sanction_for_appeal_token(token: str) -> Sanction:
+    """The sanction a signed appeal link is for; refuses forged or expired links."""
+    try:
+        data = _appeal_serializer().loads(token, max_age=APPEAL_LINK_SECONDS)
+    except SignatureExpired as exc:
+        raise ValidationError("This link has expired. Try to sign in again for a new one.") \
+            from exc
+    except BadSignature as exc:
+        raise NotFound("This link is not valid.") from exc
+    row = db.session.get(Sanction, data.get("s"))
+    if row is None or row.user_id != data.get("u"):
+        raise NotFound("This link is not valid.")
+    return row
 
 
 # -- screening (the forum's screener) ----------------------------------------------------------
@@ -383,13 +437,27 @@ def post_private_message(conversation: PrivateConversation, *, actor: User, body
 
 # -- flags -------------------------------------------------------------------------------------
 def flag_weight(user: User) -> float:
-    """Trusted, accurate flaggers count for more (Discourse's idea); staff count most."""
+    """How much one member's flag counts toward hiding a post (Discourse's idea: trusted,
+    accurate flaggers count for more, so a handful of fresh accounts cannot hide a post).
+
+    weight = (0.5 + 0.25 * trust_level) * 2 * accuracy, capped at 2.5; staff flags weigh 3.0.
+    accuracy = (upheld + 1) / (upheld + dismissed + 2), Laplace-smoothed: 0.5 with no history,
+    so a new account (trust 0) weighs 0.5, a trust-2 member with no history 1.0, and a trust-3
+    member with 8 of 8 flags upheld 1.25 * 2 * 0.9 = 2.25; dismissed flags pull it toward 0.
+    """
     if user.is_staff_side:
-        return 3.0
+        return STAFF_FLAG_WEIGHT
     row = standing(user)
     decided = row.flags_upheld + row.flags_dismissed
-    accuracy = (row.flags_upheld + 1) / (decided + 2)  # Laplace-smoothed
-    return round((1.0 + 0.25 * row.trust_level) * (0.5 + accuracy), 3)
+    accuracy = (row.flags_upheld + 1) / (decided + 2)
+    weight = (0.5 + 0.25 * row.trust_level) * 2 * accuracy
+    return round(min(weight, MEMBER_FLAG_WEIGHT_CAP), 3)
+
+
+def _protected_criticism(item: ReviewItem) -> bool:
+    """The checks read the flagged text as criticism of the brand (R7): flags queue it for a
+    moderator but never hide it on their own, whatever their weight."""
+    return float((item.scores or {}).get(PROTECTED_CHECK, 0)) >= 0.5
 
 
 def flag_post(post: Post, *, actor: User, reason: FlagReason, text: str = "") -> Flag:
@@ -399,6 +467,8 @@ def flag_post(post: Post, *, actor: User, reason: FlagReason, text: str = "") ->
         raise Conflict("You cannot flag your own post.")
     if post.status is not PostStatus.PUBLISHED:
         raise Conflict("This post is not public.")
+    forum_services.require_unrestricted(actor, "flag posts")
+    _require(permissions.can_flag(actor, post), "You cannot flag this post.")
     if db.session.scalar(select(Flag.id).where(Flag.post_id == post.id, Flag.user_id == actor.id)):
         raise Conflict("You have already flagged this post.")
     try:
@@ -422,7 +492,8 @@ def flag_post(post: Post, *, actor: User, reason: FlagReason, text: str = "") ->
                  subject_user_id=post.author_id, rule_code=rule.code if rule else None,
                  reason=f"{reason.value}: {flag.text}".strip(": "),
                  text_snapshot=post.body_source)
-    if item.flag_weight >= current_app.config["FLAG_HIDE_THRESHOLD"]:
+    if (item.flag_weight >= current_app.config["FLAG_HIDE_THRESHOLD"]
+            and not _protected_criticism(item)):
         forum_services.set_visibility(post, PostStatus.HELD)
         audit.record(AuditAction.FLAG_HIDE, actor=None, target_type="post", target_id=post.id,
                      subject_user_id=post.author_id, rule_code=rule.code if rule else None,
@@ -543,7 +614,7 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
     item.status, item.decision_rule = ReviewStatus.REJECTED, rule
     item.decision = "hide" if hide_only else "reject"
     item.decision_message = message.strip()
-    _settle_flags(post, upheld=True)
+    _settle_flags(post, upheld=True, rule=rule, decision=item.decision)
     _learn(item, label=True, actor=actor, rules=[rule])
     if not hide_only:
         _record_violation(post.author)
@@ -575,6 +646,8 @@ def edit_and_approve(item: ReviewItem, *, actor: User, body: str, note: str = ""
     _require(permissions.can_moderate(actor))
     post = item.post
     forum_services.revise_post(post, editor=actor, body=body)
+    _settle_flags(post, upheld=True, rule=item.rules[0] if item.rules else None,
+                  decision="edit")  # the edit removed what was flagged
     audit.record(AuditAction.EDIT_APPROVE, actor=actor, target_type="post", target_id=post.id,
                  subject_user_id=post.author_id, reason=note or "Edited and approved.",
                  text_snapshot=item.text_snapshot, before={"body": item.text_snapshot},
@@ -582,10 +655,15 @@ def edit_and_approve(item: ReviewItem, *, actor: User, body: str, note: str = ""
     return approve(item, actor=actor, note=note or "Edited and approved.")
 
 
-def _settle_flags(post: Post, *, upheld: bool) -> None:
+def _settle_flags(post: Post, *, upheld: bool, rule: str | None = None,
+                  decision: str = "") -> None:
+    """Record each pending flag's outcome (it feeds the flagger's accuracy) and tell the
+    flagger whether it was upheld, naming the rule: the decision's, else the one the flag
+    cited."""
     flags = db.session.scalars(
         select(Flag).where(Flag.post_id == post.id, Flag.outcome == FlagOutcome.PENDING)
-    )
+    ).all()
+    rules = current_rules() if flags else None
     for flag in flags:
         flag.outcome = FlagOutcome.UPHELD if upheld else FlagOutcome.DISMISSED
         row = standing(flag.user)
@@ -593,6 +671,30 @@ def _settle_flags(post: Post, *, upheld: bool) -> None:
             row.flags_upheld += 1
         else:
             row.flags_dismissed += 1
+        cited = rule or getattr(rules.rule_for_flag(flag.reason.value), "code", None)
+        _notify(flag.user_id, post if post.status is PostStatus.PUBLISHED or decision == "edit"
+                else None, _flag_outcome_message(post, upheld, decision, _rule_name(cited)))
+
+
+def _rule_name(code: str | None) -> str:
+    """'R1 (Be respectful)', or '' when no rule applies."""
+    if not code:
+        return ""
+    try:
+        return f"{code} ({current_rules().rule(code).title})"
+    except KeyError:
+        return code
+
+
+def _flag_outcome_message(post: Post, upheld: bool, decision: str, rule: str) -> str:
+    title = post.thread.title
+    if not upheld:
+        under = f" under {rule}" if rule else ""
+        return (f"Your flag on a post in “{title}” was not upheld: a moderator reviewed it and "
+                f"found nothing to remove{under}. Thank you for looking out for the community.")
+    done = "edited the post to fix it" if decision == "edit" else "removed the post"
+    return (f"Your flag on a post in “{title}” was upheld: a moderator {done}"
+            f"{' under ' + rule if rule else ''}. Thank you.")
 
 
 def _record_violation(user: User) -> None:
@@ -652,6 +754,7 @@ def sanction(user: User, kind: SanctionKind, *, actor: User, rule: str, reason: 
                    ends_at=ends, actor_id=actor.id)
     db.session.add(row)
     _apply_standing(user, kind, ends)
+    restrictions.forget(user.id)
     db.session.flush()
     audit.record(AuditAction.SANCTION, actor=actor, target_type="sanction", target_id=row.id,
                  subject_user_id=user.id, rule_code=rule, reason=reason.strip(),
@@ -717,6 +820,7 @@ def nuke_spammer(user: User, *, actor: User, reason: str = "Spam account.",
     db.session.add(Sanction(user_id=user.id, kind=SanctionKind.BAN, rule_code=rule,
                             reason=reason, actor_id=actor.id))
     standing(user).banned = True
+    restrictions.forget(user.id)
     audit.record(AuditAction.NUKE, actor=actor, target_type="user", target_id=user.id,
                  subject_user_id=user.id, rule_code=rule, reason=reason,
                  text_snapshot="\n---\n".join(p.body_source for p in posts[:50]),
@@ -823,6 +927,7 @@ def _overturn(row: Appeal, actor: User) -> list[Thread]:
 
 def _clear_sanction(row: Sanction) -> None:
     row.lifted_at = utcnow()
+    restrictions.forget(row.user_id)
     member = standing(row.user)
     if row.kind is SanctionKind.BAN:
         member.banned = False

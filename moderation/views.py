@@ -101,6 +101,12 @@ def moderation_notice(post):
     return queries.post_notice(post)
 
 
+@public.app_template_global("member_trust")
+def member_trust(user):
+    """The signed-in member's trust level, what it allows and what the next one needs."""
+    return queries.trust_summary(user)
+
+
 def _refused(form, exc) -> None:
     """Undo the refused use case and put its message beside the field (or above the form)."""
     db.session.rollback()
@@ -134,8 +140,11 @@ def flag(post_id: int):
     """Flag a post for moderators: a reason and, optionally, what is wrong."""
     post = _flaggable_post(post_id)
     form = forms.FlagForm()
+    restriction = permissions.restriction(me())
     if request.method == "GET":
-        return render_template("moderation/flag.html", form=form, post=post)
+        return render_template("moderation/flag.html", form=form, post=post,
+                               restriction=restriction)
+    status = 400
     if form.validate_on_submit():
         try:
             moderation.flag_post(post, actor=me(), reason=form.reason.data,
@@ -144,12 +153,14 @@ def flag(post_id: int):
             db.session.rollback()
             flash(exc.message, "info")
             return redirect(_back_to(post), 303)
-        except services.ValidationError as exc:
+        except (services.ValidationError, services.PermissionDenied) as exc:
             _refused(form, exc)
+            status = exc.status
         else:
             flash("Thank you. Moderators will review this post.", "success")
             return redirect(_back_to(post), 303)
-    return render_template("moderation/flag.html", form=form, post=post), 400
+    return render_template("moderation/flag.html", form=form, post=post,
+                           restriction=restriction), status
 
 
 # -- the review queue --------------------------------------------------------------------------
@@ -414,6 +425,31 @@ def _mine_page(failed: tuple[str, object] | None = None, status: int = 200,
 def mine():
     """My moderation record: what is waiting, what was removed and why, sanctions; appeal."""
     return _mine_page()
+
+
+@public.route("/sanctioned/<token>", methods=["GET", "POST"])
+def sanctioned(token: str):
+    """A suspended or banned member, signed out, reads their sanction (kind, rule, reason,
+    end) and appeals it here through the signed link the sign-in page gave them."""
+    g.no_store = True
+    row = moderation.sanction_for_appeal_token(token)
+    form = forms.AppealForm(target=f"sanction:{row.id}")
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            moderation.appeal(actor=row.user, text=form.text.data, sanction_row=row)
+        except REFUSALS as exc:
+            _refused(form, exc)
+            status = exc.status
+        else:
+            flash("Your appeal was sent. A different moderator will decide and tell you the "
+                  "outcome by notification when you can sign in again.", "success")
+            return redirect(url_for(".sanctioned", token=token), 303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("moderation/sanctioned.html", sanction=row, form=form,
+                           rules=current_rules(), appealed=queries.appeal_for_sanction(row),
+                           now=utcnow()), status
 
 
 def _appeal_target(target: str) -> dict:

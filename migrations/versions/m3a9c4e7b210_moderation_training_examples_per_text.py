@@ -11,7 +11,7 @@ Notifications gain `url`: where a notice about something outside a thread (a rev
 an appeal, a private follow-up) opens.
 
 Revision ID: m3a9c4e7b210
-Revises: 5e7a3c9d1b20
+Revises: t7c4e2a9b1d6
 Create Date: 2026-12-10 10:00:00.000000
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'm3a9c4e7b210'
-down_revision = '5e7a3c9d1b20'
+down_revision = 't7c4e2a9b1d6'
 branch_labels = None
 depends_on = None
 

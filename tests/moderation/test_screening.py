@@ -84,8 +84,10 @@ def test_flags_reaching_threshold_hide_post_pending_review(factory):
     thread = factory.thread()
     post = factory.reply(thread, body="Restarting the hub usually fixes that; if not, check the "
                                       "cable into the wall socket.")
-    for _ in range(3):
-        moderation.flag_post(post, actor=factory.user(), reason="spam")
+    for _ in range(3):  # trust-2 members weigh 1.0 each (new accounts only 0.5)
+        flagger = factory.user()
+        moderation.standing(flagger).trust_level = 2
+        moderation.flag_post(post, actor=flagger, reason="spam")
     assert post.status is PostStatus.HELD
     item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
     assert item.status is ReviewStatus.PENDING and item.flag_weight >= 3.0

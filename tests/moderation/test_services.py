@@ -176,8 +176,10 @@ def test_flag_post_enough_weight_hides_post_and_tells_author(app, factory):
     author = factory.user()
     post = published_reply(app, factory, author)
     replies_before = post.thread.reply_count
-    for _ in range(3):
-        moderation.flag_post(post, actor=factory.user(), reason="spam")
+    for _ in range(3):  # trust-2 members weigh 1.0 each (new accounts only 0.5)
+        flagger = factory.user()
+        moderation.standing(flagger).trust_level = 2
+        moderation.flag_post(post, actor=flagger, reason="spam")
     assert post.status is PostStatus.HELD
     assert post.thread.reply_count == replies_before - 1
     (hide,) = audit_rows("flag_hide")

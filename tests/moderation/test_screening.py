@@ -32,7 +32,7 @@ def test_screen_card_number_redacted_and_private_followup_opened(factory):
     question = db.session.scalar(select(services.Post).where(services.Post.thread_id == thread.id))
     assert thread.status is PostStatus.PUBLISHED
     assert "4111" not in question.body_source and "4111" not in question.body_html
-    assert "continues privately" in question.body_source
+    assert question.details_removed and "privately" not in question.body_source
     conversation = db.session.scalar(select(PrivateConversation))
     assert conversation.customer_id == author.id
     message = db.session.scalar(select(PrivateMessage))

@@ -319,9 +319,12 @@ def _token_hash(raw: str) -> str:
 def create_api_token(user: User, *, actor: User | None, name: str = "") -> tuple[ApiToken, str]:
     """Issue a bearer token; the raw value is returned once and only its hash is kept."""
     if actor is not None:
-        _require(actor.id == user.id or permissions.can_admin(actor))
         require_unrestricted(actor, "create API tokens")
-    require_unrestricted(user, "create API tokens")
+        _require(permissions.can_create_token(actor, user),
+                 "Tokens can only be created for your own account, by you, or by an admin "
+                 "for an account under no sanction.")
+    else:
+        require_unrestricted(user, "create API tokens")
     raw = "prl_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id, name=name.strip()[:64] or "token", token_hash=_token_hash(raw),

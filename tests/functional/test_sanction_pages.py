@@ -210,3 +210,10 @@ def test_settings_shows_own_trust_level_allowances_and_next_requirements(client,
     assert "Next: trust level 1 (basic)" in html
     assert f"{needs.min_posts} posts" in html and f"{needs.min_days} days since you joined" in html
     assert f"Up to {config.link_limits[1]} links per post" in html
+
+
+def test_own_profile_links_trust_level_other_profiles_do_not(client, factory, member):
+    login(client, member)
+    assert "Trust level 0 (new)" in _html(client.get(f"/u/{member.username}"))
+    other = factory.user("dave")
+    assert "Trust level" not in _html(client.get(f"/u/{other.username}"))

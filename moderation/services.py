@@ -625,15 +625,13 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
                  text_snapshot=edit.body_source if edit else post.body_source,
                  before={"status": before},
                  after={"status": post.status.value, **({"edit": "rejected"} if edit else {})})
-    _notify(post.author_id, post, _rejection_message(post, rule, title, message.strip(),
-                                                     edit_only=post.status is PostStatus.PUBLISHED),
-            actor)
+    _notify(post.author_id, post, _rejection_message(
+        rule, title, message.strip(), edit_only=post.status is PostStatus.PUBLISHED), actor)
     forum_services.commit_changes(post.thread)
     return item
 
 
-def _rejection_message(post: Post, rule: str, title: str, message: str, *,
-                       edit_only: bool) -> str:
+def _rejection_message(rule: str, title: str, message: str, *, edit_only: bool) -> str:
     if edit_only:
         return (f"A moderator did not accept your edit under {rule} ({title}): {message} "
                 "Your post stays as it was; your edit is kept in the edit form to change.")

@@ -3,8 +3,8 @@
 
 def init_app(app) -> None:
     """Register moderation with the app: the posting screener, runtime state, pages, CLI."""
-    from moderation import alerts, models  # noqa: F401  (tables join the metadata; alerts
-    #                                         listen for new work for moderators)
+    # Importing them is enough: tables join the metadata, alerts listen for new work.
+    from moderation import alerts, models  # noqa: F401
     from moderation.runtime import Runtime
     from moderation.services import ModerationScreener
 

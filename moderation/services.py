@@ -19,6 +19,7 @@ from moderation import audit, engine, learning
 from moderation.audit import AuditAction
 from moderation.engine import data as engine_data
 from moderation.engine import trust
+from moderation.engine.pii import mask_payment_numbers
 from moderation.models import (
     Appeal,
     AppealStatus,
@@ -439,6 +440,7 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
     rule = _check_rule(rule)
     if not message.strip():
         raise ValidationError("Tell the author what to change.", field="message")
+    message = mask_payment_numbers(message)  # it is stored in the item, log and notice
     _take_for_decision(item, actor)
     post = item.post
     before = post.status.value
@@ -733,7 +735,7 @@ def update_rules(raw: dict, *, actor: User, note: str) -> RuleSetVersion:
         new = engine.RuleSet.from_dict({**raw, "version": current.version + 1})
     except (ValueError, KeyError, TypeError) as exc:
         raise ValidationError(f"The rules are not valid: {exc}", field="rules") from exc
-    if new.to_dict()["rules"] == current.to_dict()["rules"]:
+    if _normalised_rules(new) == _normalised_rules(current):
         raise Unchanged(f"Nothing changed, so no new version was published: version "
                         f"{current.version} stays in force.")
     if not note.strip():
@@ -746,6 +748,12 @@ def update_rules(raw: dict, *, actor: User, note: str) -> RuleSetVersion:
                  before={"version": current.version}, after={"version": new.version})
     db.session.commit()
     return row
+
+
+def _normalised_rules(rules: engine.RuleSet) -> list[dict]:
+    """The rules as data, ignoring the version number and whitespace around texts."""
+    return [{k: v.strip() if isinstance(v, str) else v for k, v in rule.items()}
+            for rule in rules.to_dict()["rules"]]
 
 
 def train(*, actor: User | None = None) -> engine.ModelBundle:

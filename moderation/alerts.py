@@ -103,10 +103,12 @@ def _place(obj) -> tuple[str, object] | None:
 @event.listens_for(Session, "before_commit")
 def _tell_moderators(session: Session) -> None:
     """Add (or refresh) each moderator's unread notice for every place with new work."""
-    if not session.info.get(_NOTED) or not has_app_context():
+    if not has_app_context():
         return
-    session.flush()
+    session.flush()  # rows added since the last flush are noted now
     noted = session.info.pop(_NOTED, {})
+    if not noted:
+        return
     with session.no_autoflush:
         for place, obj in noted.items():
             notice = _notice(session, place, obj)

@@ -135,7 +135,7 @@ class ReviewItem(db.Model):
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
-    @validates("text_snapshot")
+    @validates("text_snapshot", "explanation", "decision_message")
     def _mask_snapshot(self, _key, value):
         return _masked(value)
 

@@ -20,7 +20,8 @@ from forum.services import Conflict, NotFound, PermissionDenied, ValidationError
 from moderation import audit, engine, learning, queries
 from moderation.audit import AuditAction
 from moderation.engine import data as engine_data
-from moderation.engine import pii, trust
+from moderation.engine import trust
+from moderation.engine.pii import mask_payment_numbers
 from moderation.models import (
     Appeal,
     AppealStatus,
@@ -54,12 +55,6 @@ LADDER = [
     (SanctionKind.SUSPENSION, 7),
     (SanctionKind.BAN, None),
 ]
-# The engine may learn post ids (so that an edit is never compared with its own post): pass
-# them when its dataclasses take them; the service also leaves the edited post out itself.
-_RECENT_TAKES_POST_ID = "post_id" in {f.name for f in dataclasses.fields(engine.RecentSubmission)}
-_SUBMISSION_TAKES_POST_ID = "post_id" in {f.name for f in dataclasses.fields(engine.Submission)}
-# Payment card and bank account numbers are never stored in full, not even for their author.
-PAYMENT_MASKS = {"card": "[card ending {}]", "iban": "[bank account ending {}]"}
 HELD_EDIT_NOTE = ("Your edit is not live yet: the published version of your post stays up "
                   "until a moderator decides. ")
 HELD_EDIT_ITEM = "An edit of a published post (the published version stays up meanwhile). "
@@ -127,21 +122,8 @@ def author_facts(user: User, now: datetime, *, editing: Post | None = None) -> e
 
 
 def _recent(post_id: int, text: str, at: datetime, thread_id: int) -> engine.RecentSubmission:
-    extra = {"post_id": post_id} if _RECENT_TAKES_POST_ID else {}
-    return engine.RecentSubmission(text, at, thread_id, **extra)
-
-
-def mask_payment_numbers(text: str) -> str:
-    """The text as typed, with card and bank account numbers cut to their kind and last four
-    digits ("[card ending 1111]"): the author keeps everything else they wrote."""
-    if not text:
-        return text
-    matches = [m for m in pii.find_pii(text) if m.kind in PAYMENT_MASKS]
-    for match in reversed(matches):
-        digits = "".join(ch for ch in text[match.start:match.end] if ch.isdigit())
-        text = (text[:match.start] + PAYMENT_MASKS[match.kind].format(digits[-4:])
-                + text[match.end:])
-    return text
+    """One recent post for the engine; its id lets the engine skip the post being edited."""
+    return engine.RecentSubmission(text, at, thread_id, post_id=post_id)
 
 
 def active_restriction(user: User, now: datetime | None = None) -> Sanction | None:
@@ -348,12 +330,10 @@ def _submission(request: ScreenRequest, now: datetime) -> engine.Submission:
     own_title = request.kind is SubmissionKind.NEW_THREAD or (
         request.post is not None and request.post.is_question)
     title = request.title if own_title else ""
-    extra = {}
-    if _SUBMISSION_TAKES_POST_ID and request.kind is SubmissionKind.EDIT and request.post:
-        extra["post_id"] = request.post.id
+    editing = request.kind is SubmissionKind.EDIT and request.post is not None
     # The body goes as typed, quotes included: the engine tells quoted text from the author's.
     return engine.Submission(body=request.body, title=title, kind=kind, thread=context,
-                             submitted_at=now, **extra)
+                             submitted_at=now, post_id=request.post.id if editing else None)
 
 
 def _rounded(scores: dict) -> dict:
@@ -604,6 +584,7 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
     rule = _check_rule(rule)
     if not message.strip():
         raise ValidationError("Tell the author what to change.", field="message")
+    message = mask_payment_numbers(message)  # it is stored in the item, log and notice
     _take_for_decision(item, actor)
     post = item.post
     before = post.status.value
@@ -944,7 +925,7 @@ def update_rules(raw: dict, *, actor: User, note: str) -> RuleSetVersion:
         new = engine.RuleSet.from_dict({**raw, "version": current.version + 1})
     except (ValueError, KeyError, TypeError) as exc:
         raise ValidationError(f"The rules are not valid: {exc}", field="rules") from exc
-    if new.to_dict()["rules"] == current.to_dict()["rules"]:
+    if _normalised_rules(new) == _normalised_rules(current):
         raise Unchanged(f"Nothing changed, so no new version was published: version "
                         f"{current.version} stays in force.")
     if not note.strip():
@@ -957,6 +938,12 @@ def update_rules(raw: dict, *, actor: User, note: str) -> RuleSetVersion:
                  before={"version": current.version}, after={"version": new.version})
     db.session.commit()
     return row
+
+
+def _normalised_rules(rules: engine.RuleSet) -> list[dict]:
+    """The rules as data, ignoring the version number and whitespace around texts."""
+    return [{k: v.strip() if isinstance(v, str) else v for k, v in rule.items()}
+            for rule in rules.to_dict()["rules"]]
 
 
 def train(*, actor: User | None = None) -> engine.ModelBundle:

@@ -392,7 +392,9 @@ def nuke(user_id: int):
     except REFUSALS as exc:
         _refused(form, exc)
         return _user_page(_user(user_id), exc.status, error=exc.message, nuke_form=form)
-    flash(f"Removed {removed} posts by {user.name} and banned the account.", "success")
+    ban = moderation.active_restriction(user)
+    flash(f"Removed {removed} posts by {user.name} and banned the account under "
+          f"{ban.rule_code if ban else 'the spam rules'}.", "success")
     return redirect(url_for(".member", user_id=user_id), 303)
 
 

@@ -347,6 +347,7 @@ def normalise_number(number: str) -> str:
 # ---------------------------------------------------------------- masking for storage
 
 MASK_LABELS = {"card": "card", "iban": "IBAN", "account": "account"}
+_SENTENCE_END = re.compile(r"(?<=[0-9A-Za-z])\.(?=\s|$)")
 
 
 def mask_payment_numbers(text: str) -> str:
@@ -355,7 +356,9 @@ def mask_payment_numbers(text: str) -> str:
     text (phones, e-mails) is kept as typed. Idempotent, and free on text without digits."""
     if not text or _ANY_DIGITS.search(text) is None:
         return text
-    found = sorted(_cards(text) + _ibans(text) + _accounts(text), key=lambda p: p.start)
+    # A number ending a sentence ("... 1111.") is masked too; the stand-in space keeps spans.
+    scan = _SENTENCE_END.sub(" ", text)
+    found = sorted(_cards(scan) + _ibans(scan) + _accounts(scan), key=lambda p: p.start)
     out, last = [], 0
     for match in found:
         if match.start < last:

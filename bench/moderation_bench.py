@@ -5,7 +5,7 @@
 Screens a fixed, seeded mix of held-out public texts (BANKING77 customer questions, YouTube
 and SMS messages with their spam, tweets with their abuse) and forum-length posts joined from
 them, through the whole engine (rules, both classifiers, private data, abuse, spam rules,
-flood index), one at a time, and prints JSON. The model is trained (or loaded from the cache)
+flood index), one at a time, and prints JSON. The model (the shipped one, or --model FILE) is read
 once, before timing starts. Wall-clock and CPU-time figures are both reported: on a shared
 machine the wall clock includes waiting for the core (see load_average in the output).
 """
@@ -39,7 +39,7 @@ from moderation.engine import (  # noqa: E402
     screen,
 )
 from moderation.engine import data as datasets  # noqa: E402
-from moderation.engine.model import default_model  # noqa: E402
+from moderation.engine.model import default_model, load_model  # noqa: E402
 
 
 def pin_to_one_core() -> int | None:
@@ -104,11 +104,11 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-def run(n: int, data_dir: Path, cache: Path | None, seed: int, pin: bool = True) -> dict:
+def run(n: int, data_dir: Path, model_file: Path | None, seed: int, pin: bool = True) -> dict:
     """Time the engine on n submissions and summarise."""
     core = pin_to_one_core() if pin else None
     started = time.perf_counter()
-    model = default_model(cache)
+    model = load_model(model_file) if model_file else default_model()
     model_seconds = time.perf_counter() - started
     rng = random.Random(seed)
     corpus = build_corpus(public_texts(data_dir), n + 300, rng)
@@ -177,14 +177,14 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=5000, help="submissions to time")
     parser.add_argument("--data", type=Path, default=None,
                         help="public data folder (default: $PARLEY_DATA_DIR or ../shared/data)")
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="model cache folder (default: the engine's temp cache)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="a model file (default: the shipped cold-start model)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-pin", action="store_true",
                         help="let the OS move the (single-threaded) process between cores, "
                              "fairer on a machine shared with other work")
     args = parser.parse_args()
-    print(json.dumps(run(args.n, args.data, args.cache, args.seed, pin=not args.no_pin),
+    print(json.dumps(run(args.n, args.data, args.model, args.seed, pin=not args.no_pin),
                      indent=2))
     return 0
 

@@ -197,7 +197,8 @@ def _by_length(words) -> dict[int, tuple[str, ...]]:
     return {k: tuple(v) for k, v in grouped.items()}
 
 
-_MASKABLE = _by_length(VOCABULARY)
+# Masked letters may also hide the group a hateful generalisation names ("w*men", "immigr*nts").
+_MASKABLE = _by_length(VOCABULARY | lx.IDENTITY_GROUPS | lx.DEHUMANISING)
 
 
 def _join_spaced(tokens: list[str]) -> list[str]:
@@ -267,8 +268,9 @@ _THREATS = _patterns(
                        r"|(?:get|gets) (?:cancer|aids|killed|shot|raped|run over|hit by a|sick"
                        r"|stabbed|beaten))"),
     ("hope wish pray", r"\b(?:hope|wish|pray) (?:someone|somebody|they|a \w+) (?:would |will )?"
-                       r"(?:\w+ )?(?:puts?|beats?|kills?|shoots?|stabs?|runs? over|hits?|hurts?)"
-                       r" (?:a bullet|you|him|her|@user|the \w+)"),
+                       r"(?:\w+ )?(?:(?:beats?|kills?|shoots?|stabs?|hits?|hurts?|punch(?:es)?)"
+                       r" (?:you|him|her|@user|them|your \w+)|puts? (?:a )?bullets?"
+                       r"|runs? (?:you|him|her|@user) over)"),
     ("burn bomb blow shoot torch firebomb",
      rf"\b{_INTENT} (?:burn|bomb|blow up|shoot up|torch|firebomb) (?:down )?(?:your|the|their)"
      r" (?:\w+ )?(?:house|home|office|offices|store|shop|building|hq|headquarters|car)\b"),
@@ -329,6 +331,12 @@ _THREATS = _patterns(
     ("bullet", r"\b(?:puts?|put) (?:a )?bullets? (?:in|into|through) (?:you|him|her|your|@user)\b"),
     ("dead", r"\b(?:you|u|he|she|@user) (?:will|would|are going to|is going to) be dead by\b"),
 )
+_HATE_PHRASES = _patterns(
+    ("back", r"\b(?:send|ship|kick|deport) (?:them|the \w+(?: \w+)?|all (?:of )?(?:them|the \w+))"
+             r" (?:all )?(?:back|out) (?:where they came from|to (?:their|where|whatever)"
+             r"|home)\b"),
+    ("back", r"\bgo back (?:where|to where) you came from\b"),
+)
 _SOFT_THREATS = _patterns(
     ("suffer pay bleed", rf"\b{_INTENT} make (?:you|him|her) (?:suffer|pay|bleed)\b"),
 )
@@ -365,7 +373,8 @@ _INSULT_PHRASES = tuple(tuple(p.split()) for p in lx.INSULT_PHRASES)
 _SLUR_PHRASES = tuple(tuple(p.split()) for p in lx.SLUR_PHRASES)
 _INSULT_PHRASE_WORDS = frozenset(p[0] for p in _INSULT_PHRASES)
 _SLUR_PHRASE_WORDS = frozenset(p[0] for p in _SLUR_PHRASES)
-_TRIGGERS = frozenset().union(*(words for group in (_THREATS, _SOFT_THREATS, _SELF_HARM)
+_TRIGGERS = frozenset().union(*(words for group in (_THREATS, _SOFT_THREATS, _SELF_HARM,
+                                                    _HATE_PHRASES)
                                 for words, _ in group),
                               *(words for words, _, _ in _DISMISSALS))
 _REACH = 10  # tokens either side of a trigger word that a phrase pattern may span
@@ -458,6 +467,8 @@ def _phrase_findings(segments: list[str], present: frozenset[str]) -> list[Abuse
     found = []
     if m := _first(_SELF_HARM, segments, present):
         found.append(AbuseFinding("abuse.self_harm", 0.95, REASONS["self_harm"], m.group(0)))
+    if m := _first(_HATE_PHRASES, segments, present):
+        found.append(AbuseFinding("abuse.hate", 0.9, REASONS["hate"], m.group(0)))
     if m := _first(_THREATS, segments, present):
         found.append(AbuseFinding("abuse.threat", 0.95, REASONS["threat"], m.group(0)))
     elif m := _first(_SOFT_THREATS, segments, present):
@@ -489,12 +500,13 @@ def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFi
         before, after = tokens[max(0, i - 3):i], tokens[i + 1:i + 7]
         clause = [t for t in after[:next((k for k, t in enumerate(after) if t in _BOUNDARY),
                                          len(after))]]
-        if _NEGATORS & set(clause[:3]):
+        barred = clause[:2] in (["should", "not"], ["must", "not"], ["should", "never"],
+                                ["need", "to"]) and bool({"allowed", "banned"} & set(clause))
+        if _NEGATORS & set(clause[:3]) and not barred:
             continue
-        if (set(clause) & lx.DEHUMANISING or (_EXCLUDE & set(before))
+        if (set(clause) & lx.DEHUMANISING or (_EXCLUDE & set(before)) or barred
                 or ("hate" in before and "i" in before)
-                or (clause[:2] in (["should", "not"], ["must", "not"], ["should", "never"])
-                    and "allowed" in clause) or (set(clause) & _EXCLUDED_BY and "be" in clause)):
+                or (set(clause) & _EXCLUDED_BY and "be" in clause)):
             return [AbuseFinding("abuse.hate", 0.9, REASONS["hate"], tok)]
     return []
 
@@ -529,7 +541,8 @@ def _term_finding(tokens: list[str], i: int) -> list[AbuseFinding]:
     found = []
     if tok in lx.SLURS_HARD:
         found.append(AbuseFinding("abuse.hate", 0.95, REASONS["hate"], tok))
-    elif tok in lx.SLURS_SOFT and insult_target(tokens, i) == PERSON:
+    elif tok in lx.SLURS_SOFT and (insult_target(tokens, i) == PERSON
+                                   or _demonstrative_before(tokens, i)):
         found.append(AbuseFinding("abuse.hate", 0.95, REASONS["hate"], tok))
     if tok in _INSULTS:
         finding = _insult_finding(tokens, i)
@@ -547,7 +560,8 @@ def _insult_finding(tokens: list[str], i: int, *, strong: bool | None = None,
     if strong is None:
         strong = tok in lx.INSULT_NOUNS_STRONG or tok in lx.INSULT_ADJECTIVES_STRONG
     target = insult_target(tokens, i)
-    if target == PERSON and not strong and not _addressed(tokens, i):
+    if (target == PERSON and not strong and not _addressed(tokens, i)
+            and not _predicated_of_person(tokens, i)):
         return None
     if target == PERSON:
         score = 0.95 if strong else 0.75
@@ -578,6 +592,25 @@ def insult_target(tokens: list[str], i: int) -> str:
 
 _COPULAS = frozenset("is are am was were be been being seem seems seemed look looks looked sound"
                      " sounds act acts become became".split())
+
+
+_ARTICLES = frozenset("a an the such some one".split())
+_PHRASE_ENDS = frozenset("and who that like with for lol mate honestly".split())
+
+
+def _predicated_of_person(tokens: list[str], i: int) -> bool:
+    """ "the new mod is a maggot", "that agent is a worm": a person said to be the insult
+    (not "the engineer's dog", where the animal is only mentioned, nor "a dog lover")."""
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if after and after not in _BOUNDARY and after not in _PHRASE_ENDS:
+        return False
+    j = i - 1
+    while j >= 0 and (tokens[j] in _ARTICLES or tokens[j] in lx.FILLERS) and tokens[j] not in \
+            _COPULAS:
+        j -= 1
+    if j < 1 or tokens[j] not in _COPULAS:
+        return False
+    return _anchor(tokens[j - 1]) == PERSON
 
 
 def _addressed(tokens: list[str], i: int) -> bool:

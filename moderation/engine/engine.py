@@ -172,6 +172,7 @@ def _spam_rules(submission: Submission, author: AuthorFacts, config: EngineConfi
     signals.add("spam.links", *spam.link_limit(domains, author, config))
     signals.add("spam.bad_domain", *spam.bad_domain(domains, config))
     signals.add("spam.shortener", *spam.shortener(domains, author, config))
+    signals.add("spam.promotion", *spam.promotion(submission.text, domains, author))
     signals.add("scam.contact_bait", *spam.contact_bait(submission.text, found_pii))
     signals.add("scam.helpline", *spam.helpline(submission.text, found_pii, author))
     if submission.kind is not Kind.EDIT:

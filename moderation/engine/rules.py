@@ -17,6 +17,8 @@ CHECKS: dict[str, str] = {
     "spam.links": "More links than the author's trust level allows.",
     "spam.bad_domain": "A link to a domain on the blocked list.",
     "spam.shortener": "A link shortener (which hides the destination) from a new member.",
+    "spam.promotion": "Sales talk (selling, discounts, 'link in bio') with a link or a price, "
+                      "from a member below trust level 2.",
     "spam.flood": "The same or nearly the same text posted repeatedly across threads or accounts.",
     "spam.rate": "Posting faster than the author's trust level allows.",
     "scam.contact_bait": "Money, crypto or investment talk paired with a WhatsApp, Telegram or "
@@ -243,7 +245,8 @@ DEFAULT_RULES_DATA: dict = {
             "enforced_by": [
                 _e("spam.classifier", "hold", 0.65), _e("spam.classifier", "reject", 0.97),
                 _e("spam.links", "hold"), _e("spam.bad_domain", "reject"),
-                _e("spam.shortener", "hold"), _e("spam.flood", "hold"),
+                _e("spam.shortener", "hold"), _e("spam.promotion", "hold"),
+                _e("spam.flood", "hold"),
                 _e("spam.flood", "reject", 0.9), _e("spam.rate", "hold"),
             ],
             "flag_reasons": ["spam"],

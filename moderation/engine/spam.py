@@ -82,7 +82,8 @@ _MONEY = re.compile(
     r"trading|trader|broker|earn(?:ed|ing|s)?|income|loans?|recover(?:y|ed)? (?:of )?(?:your |my )?"
     r"(?:funds|money|account|wallet)|hackers?|hacked wallet|account manager|financial freedom|"
     r"giveaway|prize|jackpot|winner|won|cash|payout|returns?|per (?:day|week)|guaranteed|"
-    r"claim|reward|bonus|refund agent|small fee|(?:a|my|the) fee|paid service|for a fee)\b"
+    r"claim|reward|bonus|refund agent|small fee|(?:a|my|the) fee|paid service|for a fee"
+    r"|half price|100% legit|legit)\b"
     r"|[$£€]\s?\d|\d\s?(?:usd|gbp|eur|pounds|dollars)\b",
 )
 # Someone who is not staff offering to fix, unlock or recover an account off the forum.
@@ -154,6 +155,39 @@ def helpline(text: str, pii: list[PiiMatch], author: AuthorFacts) -> Signal:
         return (0.95, "It advertises a support phone number. Only staff give support contacts, "
                       "and numbers posted by others are often scams.")
     return (0.4, "It mentions a support phone number.")
+
+
+_SALES = re.compile(
+    r"\b(?:selling|we sell|i sell|for sale|buy (?:now|cheap|online|here)|order (?:now|today|online)"
+    r"|shop now|cheap(?:est)? (?:rates|prices?)|best prices?|discount(?: code)?|\d+\s?% off"
+    r"|wholesale|replicas?|super ?clones?|free shipping|limited (?:time|offer)|no prescription"
+    r"|money back"
+    r"|(?:visit|check out|check) (?:my|our) (?:site|website|shop|store|page|profile|channel)"
+    r"|link in (?:my )?bio|(?:dm|message|contact|text|email) (?:me|us) for (?:pics|prices?|details"
+    r"|more|info|rates)|(?:our|my) (?:services|agency)|hire (?:me|us)|(?:seo|smm|ppc) services?"
+    r"|guaranteed (?:results|ranking|approval)|instant approval|no credit check|skype\s*:"
+    r"|(?:essay|assignment|homework|dissertation|thesis|academic) (?:writing|help|writers?)"
+    r"|write your (?:essay|assignment|dissertation))",
+)
+_PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|gbp|eur|euros?|dollars|pounds)\b|/(?:year|month)\b")
+
+
+def promotion(text: str, domains: list[str], author: AuthorFacts) -> Signal:
+    """Selling something, with somewhere to buy it: sales talk plus a link to another site, a
+    price, a handle or "link in bio". Naming a competitor's price is not selling."""
+    if author.trust_level >= 2:
+        return NONE
+    folded = lowered(text)
+    sales = {m.group(0) for m in _SALES.finditer(folded)}
+    if not sales:
+        return NONE
+    where = (bool(domains) or "bio" in folded or "skype" in folded or bool(_PRICE.search(folded))
+             or bool(_INVITE.search(folded)) or any(" me for " in s or " us for " in s
+                                                    for s in sales))
+    if not where:
+        return NONE
+    score = 0.75 if len(sales) >= 2 or domains else 0.55
+    return (score, "It advertises something for sale, with a link or a price.")
 
 
 def posting_rate(author: AuthorFacts, now: datetime, config: EngineConfig) -> Signal:

@@ -188,7 +188,7 @@ def test_held_author_card_number_masked_to_last_four(factory):
 def test_mask_payment_numbers_keeps_everything_else():
     text = "Card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, order 123456."
     masked = moderation.mask_payment_numbers(text)
-    assert masked == ("Card [card ending 1111], IBAN [bank account ending 5432], "
+    assert masked == ("Card [card ending 1111], IBAN [IBAN ending 5432], "
                       "order 123456.")
 
 

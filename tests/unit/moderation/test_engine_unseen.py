@@ -1,0 +1,138 @@
+"""Issue 10's everyday cases: each failed on the engine before it learned threats, insults and
+hate, stopped reading links and numbers as spam, and told quotes and edits from copies."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from moderation.engine import (
+    AuthorFacts,
+    EngineConfig,
+    FloodIndex,
+    Kind,
+    RecentSubmission,
+    Submission,
+    ThreadContext,
+    screen,
+)
+
+CONFIG = EngineConfig(brand_names=frozenset({"Brightwave"}), staff_names=frozenset({"Sam"}))
+THREAD = ThreadContext(thread_id=7, participants=("Sam", "jo_p"))
+NEW = AuthorFacts(author_id=1, trust_level=0, account_age_days=0, post_count=0)
+MEMBER = AuthorFacts(author_id=2, trust_level=1, account_age_days=40, post_count=12)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def verdict(text, author, model, **kwargs):
+    """Screen one reply in the test thread."""
+    return screen(Submission(text, thread=THREAD, **kwargs), author, model=model, config=CONFIG,
+                  now=NOW)
+
+
+@pytest.mark.parametrize("text", [
+    "keep posting and we will find you",
+    "If the engineer doesn't show up tomorrow somebody at your depot is getting hurt.",
+    "i know where your kids go to school, sam",
+    "I'll be waiting outside the shop with a bat.",
+    "hope someone runs you over on your way home",
+    "gonna torch that agent's house",
+    "k i l l  y o u r s e l f",
+])
+def test_threats_without_listed_words_are_not_published(text, model):
+    for author in (NEW, MEMBER):
+        found = verdict(text, author, model)
+        assert not found.published and "R1" in found.rules
+
+
+@pytest.mark.parametrize("text", [
+    "you are a liar and a fraud like the rest of them",
+    "y o u  a r e  a n  i d i 0 t",
+    "the new agent is a maggot",
+    "Sam you absolute muppet",
+    "Tell jo_p to stop posting, what a worthless waste of skin",
+])
+def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
+    assert not verdict(text, MEMBER, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "Immigrants are vermin, all of them.",
+    "m*slims should not be allowed to work in support",
+    "send the b0at pe0ple back where they came from",
+])
+def test_identity_hate_is_not_published(text, model):
+    assert not verdict(text, MEMBER, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "Immigrants are not vermin and saying so is disgusting.",
+    "My girls are sick this week so I'm working from home.",
+    "Please send them back to the warehouse, they arrived broken.",
+])
+def test_group_words_that_attack_no_one_are_published(text, model):
+    assert verdict(text, MEMBER, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "My order 20231145 has not arrived, tracking says delivered yesterday.",
+    "I forwarded port 8080 to 192.168.1.20 and the camera still can't be reached.",
+    "Firmware 3.2.14b, error 0x80070005 when I update. Serial 4K7X9-22QP.",
+    "The manual says to hold reset for 30 s: https://help.example.com/router/reset",
+    "Here is my speed test ![speed](https://i.imgur.com/abc123.png) from this morning",
+])
+def test_support_posts_with_numbers_or_one_link_publish_even_as_a_first_post(text, model):
+    for author in (NEW, MEMBER):
+        found = verdict(text, author, model)
+        assert found.published, found.explanation
+
+
+@pytest.mark.parametrize("text", [
+    "Your billing is a joke and I'm switching, see https://www.ofcom.org.uk/complaints",
+    "Brightwave is the worst ISP I've ever had, 40Mb on a 500Mb plan https://fast.com",
+    "This fucking router is garbage and so is your support.",
+])
+def test_criticism_with_links_or_swearing_publishes_for_new_members(text, model):
+    assert verdict(text, NEW, model).published
+
+
+def test_messaging_app_bait_is_a_scam_under_r3_not_r2(model):
+    found = verdict("message me on WhatsApp or Telegram @fixit_pro, small fee, I can fix your "
+                    "account", MEMBER, model)
+    assert not found.published and found.rules == ["R3"]
+
+
+def test_asking_about_a_scam_message_is_published(model):
+    text = ("Got a message on WhatsApp from 'Brightwave support' asking me to pay a fee to "
+            "keep my account. Is this real?")
+    assert verdict(text, MEMBER, model).published
+
+
+def test_selling_with_a_link_is_held_as_spam(model):
+    found = verdict("Great post! We sell replica watches, free shipping, best prices: "
+                    "watches-outlet.store", MEMBER, model)
+    assert not found.published and "R2" in found.rules
+
+
+def test_an_edit_is_never_a_copy_of_its_own_post(model):
+    text = ("Solved: the fix was to change the wifi channel from 6 to 11 and switch off "
+            "the band steering option in the hub settings page.")
+    index = FloodIndex()
+    screen(Submission(text, kind=Kind.NEW_THREAD), MEMBER, flood_index=index, now=NOW)
+    author = AuthorFacts(author_id=2, trust_level=1, account_age_days=40, post_count=12,
+                         recent_submissions=(RecentSubmission(text, NOW, 7, post_id=70),))
+    edited = screen(Submission(text + " Thanks all!", kind=Kind.EDIT, thread=THREAD,
+                               post_id=70), author, model=model, flood_index=index,
+                    now=NOW + timedelta(minutes=5))
+    assert edited.published and "spam.flood" not in edited.scores
+
+
+def test_quoting_a_post_is_not_a_copy_of_it(model):
+    answer = ("Go to Settings, then Wireless, then set the channel to 11 and press save; the "
+              "hub restarts and the connection should hold after that.")
+    index = FloodIndex()
+    staff = AuthorFacts(author_id=9, trust_level=4, is_staff=True)
+    screen(Submission(answer, thread=THREAD), staff, flood_index=index, now=NOW)
+    quoted = "\n".join("> " + line for line in answer.splitlines())
+    reply = f"> **@sam** wrote:\n>\n{quoted}\n\nThis worked, thank you!"
+    found = screen(Submission(reply, thread=THREAD), MEMBER, model=model, flood_index=index,
+                   now=NOW + timedelta(minutes=2))
+    assert found.published and "spam.flood" not in found.scores

@@ -190,8 +190,9 @@ class ModerationScreener:
         screening.detail.flood.commit(thread_id=post.thread_id)
         if verdict.action is engine.Action.PUBLISH:
             return
-        held_edit = request.kind is SubmissionKind.EDIT and post.status is PostStatus.PUBLISHED
-        if held_edit and not verdict.action.published:
+        held_edit = (request.kind is SubmissionKind.EDIT and post.status is PostStatus.PUBLISHED
+                     and not verdict.action.published)
+        if held_edit:
             verdict = dataclasses.replace(verdict, explanation=HELD_EDIT_ITEM + verdict.explanation)
         action = {
             engine.Action.PUBLISH_REDACTED: AuditAction.AUTO_PUBLISH_REDACTED,

@@ -185,11 +185,12 @@ def thread_view(
         replies=Page(items=replies, page=page, per_page=per_page, total=total),
     )
     if viewer is not None and getattr(viewer, "is_authenticated", False):
-        _add_viewer_state(view, viewer, [p.id for p in rows])
+        _add_viewer_state(view, viewer, rows)
     return view
 
 
-def _add_viewer_state(view: ThreadView, viewer: User, post_ids: list[int]) -> None:
+def _add_viewer_state(view: ThreadView, viewer: User, rows: list[Post]) -> None:
+    post_ids = [p.id for p in rows]
     view.voted_ids = set(db.session.scalars(
         select(Vote.post_id).where(Vote.user_id == viewer.id, Vote.post_id.in_(post_ids))
     ))
@@ -198,7 +199,8 @@ def _add_viewer_state(view: ThreadView, viewer: User, post_ids: list[int]) -> No
             Subscription.user_id == viewer.id, Subscription.thread_id == view.thread.id
         )
     ) is not None
-    view.draft_edits = _draft_edits(viewer, post_ids)
+    if permissions.can_moderate(viewer) or any(p.author_id == viewer.id for p in rows):
+        view.draft_edits = _draft_edits(viewer, post_ids)  # only then can there be any to show
 
 
 def _draft_edits(viewer: User, post_ids: list[int]) -> dict[int, str]:

@@ -231,8 +231,9 @@ class ModerationScreener:
         screening.detail.flood.commit(thread_id=post.thread_id)
         if verdict.action is engine.Action.PUBLISH:
             return
-        held_edit = request.kind is SubmissionKind.EDIT and post.status is PostStatus.PUBLISHED
-        if held_edit and not verdict.action.published:
+        held_edit = (request.kind is SubmissionKind.EDIT and post.status is PostStatus.PUBLISHED
+                     and not verdict.action.published)
+        if held_edit:
             verdict = dataclasses.replace(verdict, explanation=HELD_EDIT_ITEM + verdict.explanation)
         action = {
             engine.Action.PUBLISH_REDACTED: AuditAction.AUTO_PUBLISH_REDACTED,
@@ -588,9 +589,11 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
     _take_for_decision(item, actor)
     post = item.post
     before = post.status.value
-    # A held edit of a published post is turned down on its own: the post stays up.
-    edit = forum_services.discard_pending_revision(post)
-    if edit is None or item.source is not ReviewSource.AUTOMATIC:
+    # An automatic item on a published post is a held edit: it is turned down on its own and
+    # the post stays up (even when a later edit that passed has replaced the proposal).
+    edit_only = item.source is ReviewSource.AUTOMATIC and post.status is PostStatus.PUBLISHED
+    forum_services.discard_pending_revision(post)
+    if not edit_only:
         forum_services.set_visibility(post, PostStatus.REJECTED)
     item.status, item.decision_rule = ReviewStatus.REJECTED, rule
     item.decision = "hide" if hide_only else "reject"
@@ -603,11 +606,11 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
     audit.record(AuditAction.HIDE if hide_only else AuditAction.REJECT, actor=actor,
                  target_type="post", target_id=post.id, subject_user_id=post.author_id,
                  rule_code=rule, reason=message.strip(),
-                 text_snapshot=edit.body_source if edit else post.body_source,
+                 text_snapshot=item.text_snapshot if edit_only else post.body_source,
                  before={"status": before},
-                 after={"status": post.status.value, **({"edit": "rejected"} if edit else {})})
-    _notify(post.author_id, post, _rejection_message(
-        rule, title, message.strip(), edit_only=post.status is PostStatus.PUBLISHED), actor)
+                 after={"status": post.status.value, **({"edit": "rejected"} if edit_only else {})})
+    _notify(post.author_id, post, _rejection_message(rule, title, message.strip(),
+                                                     edit_only=edit_only), actor)
     forum_services.commit_changes(post.thread)
     return item
 

@@ -213,3 +213,14 @@ def test_approved_held_post_is_published_without_private_data(factory):
     assert post.status is PostStatus.PUBLISHED and post.details_removed
     assert "555 0199" not in post.body_source and "555 0199" not in post.body_html
     assert all("555 0199" not in r.body_source for r in services.revisions(post))
+
+
+def test_held_edit_superseded_then_rejected_keeps_newer_text_published(factory):
+    author, thread, post = _held_edit(factory)
+    services.edit_post(post, actor=author, body="The reset worked after the firmware update.")
+    assert post.body_source == "The reset worked after the firmware update."
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    moderation.reject(item, actor=factory.user(role=Role.MODERATOR), rule="R2",
+                      message="No advertising, please.")
+    assert post.status is PostStatus.PUBLISHED and thread.reply_count == 1
+    assert post.body_source == "The reset worked after the firmware update."

@@ -14,14 +14,16 @@ def person(uid: int, role: Role = Role.CUSTOMER, placeholder: bool = False):
 ANON = SimpleNamespace(id=None, is_authenticated=False)
 
 
-def thread(author_id=1, status=PostStatus.PUBLISHED, closed=False):
+def thread(author_id=1, status=PostStatus.PUBLISHED, closed=False, published_at=None):
     return SimpleNamespace(id=10, author_id=author_id, status=status,
-                           closed_at="2026-01-01" if closed else None)
+                           closed_at="2026-01-01" if closed else None,
+                           published_at=published_at)
 
 
 def post(author_id=1, number=2, status=PostStatus.PUBLISHED, thread_id=10):
     return SimpleNamespace(id=5, author_id=author_id, number=number, thread_id=thread_id,
-                           is_question=number == 1, is_deleted=status is PostStatus.DELETED)
+                           is_question=number == 1, is_deleted=status is PostStatus.DELETED,
+                           status=status)
 
 
 @pytest.mark.parametrize("role,staff,moderate,admin", [
@@ -54,6 +56,27 @@ def test_held_thread_visible_to_author_and_moderators_only():
     assert not permissions.can_view_thread(person(2), held)
     assert permissions.can_view_thread(person(3, Role.MODERATOR), held)
     assert not permissions.can_reply(person(1), held)
+
+
+def test_thread_once_published_with_question_hidden_stays_visible_to_everyone():
+    hidden = thread(author_id=1, status=PostStatus.HELD, published_at="2026-01-01")
+    assert permissions.can_view_thread(ANON, hidden)
+    assert permissions.can_view_thread(person(2), hidden)
+    assert not permissions.can_reply(person(2), hidden)
+
+
+def test_deleted_thread_once_published_is_not_visible():
+    gone = thread(author_id=1, status=PostStatus.DELETED, published_at="2026-01-01")
+    assert not permissions.can_view_thread(person(2), gone)
+
+
+def test_read_post_held_only_author_and_moderators():
+    held = post(author_id=1, number=1, status=PostStatus.HELD)
+    assert permissions.can_read_post(person(1), held)
+    assert permissions.can_read_post(person(3, Role.MODERATOR), held)
+    assert not permissions.can_read_post(person(2), held)
+    assert not permissions.can_read_post(ANON, held)
+    assert permissions.can_read_post(ANON, post())
 
 
 def test_edit_own_post_only_unless_moderator():

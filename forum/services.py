@@ -809,8 +809,23 @@ def apply_pending_revision(post: Post) -> PostRevision | None:
     """A moderator approved a held edit: it becomes the post's text (part of the caller's use
     case). Returns the revision applied, or None when no edit was waiting."""
     revision = pending_revision(post)
-    if revision is None:
+    return None if revision is None else _apply_revision(post, revision)
+
+
+def apply_turned_down_revision(post: Post, *, body: str) -> PostRevision | None:
+    """A turned-down edit was overturned on appeal: the edit its author proposed becomes the
+    post's text, exactly as if a moderator had released it from the queue. `body`
+    is the text the decision was about, so a later proposal (the author edited again) is left
+    to its own review. Returns the revision applied, or None when that edit is not waiting."""
+    revision = draft_revision(post)
+    if (revision is None or revision.status is not RevisionStatus.REJECTED
+            or revision.body_source != body):
         return None
+    return _apply_revision(post, revision)
+
+
+def _apply_revision(post: Post, revision: PostRevision) -> PostRevision:
+    """Make an unapplied edit the post's text, with private data removed for the public."""
     redact = screening.screener().redact
     if revision.title is not None and post.is_question:
         revision.title = post.thread.title = redact(revision.title, author=post.author)

@@ -13,7 +13,16 @@ from sqlalchemy import func, select, update
 from forum import permissions, rendering, restrictions
 from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Notification, NotificationKind, Post, PostStatus, Thread, User, utcnow
+from forum.models import (
+    Notification,
+    NotificationKind,
+    Post,
+    PostRevision,
+    PostStatus,
+    Thread,
+    User,
+    utcnow,
+)
 from forum.restrictions import Restriction, RestrictionKind
 from forum.screening import ModerationNote, Screening, ScreenRequest, SubmissionKind
 from forum.services import Conflict, NotFound, PermissionDenied, ValidationError
@@ -872,26 +881,29 @@ def decide_appeal(row: Appeal, *, actor: User, overturn: bool, note: str) -> App
         raise ValidationError("Explain the outcome to the member.", field="note")
     row.status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
     row.decided_by_id, row.decided_at, row.note = actor.id, utcnow(), note.strip()
-    threads = []
-    if overturn:
-        threads = _overturn(row, actor)
+    threads, edit = _overturn(row, actor) if overturn else ([], None)
     audit.record(AuditAction.APPEAL_DECIDED, actor=actor, target_type="appeal", target_id=row.id,
                  subject_user_id=row.user_id, reason=note.strip(),
-                 after={"outcome": row.status.value})
+                 after={"outcome": row.status.value, **({"edit": "applied"} if edit else {})})
     outcome = "overturned: the decision is reversed" if overturn else "upheld: the decision stands"
+    if edit is not None:
+        outcome += " and your edit is now live"
     _notify(row.user_id, row.review_item.post if row.review_item else None,
             f"Your appeal was {outcome}. {note.strip()}", actor)
     forum_services.commit_changes(*threads)
     return row
 
 
-def _overturn(row: Appeal, actor: User) -> list[Thread]:
-    """Undo the decision and what it taught: the violation, the flag outcomes, the label."""
+def _overturn(row: Appeal, actor: User) -> tuple[list[Thread], PostRevision | None]:
+    """Undo the decision and what it taught: the violation, the flag outcomes, the label. A
+    turned-down edit of a published post is applied, as releasing it from the queue would
+    have done (returned with the threads to commit)."""
     if row.sanction is not None:
         _clear_sanction(row.sanction)
-        return []
+        return [], None
     item = row.review_item
     item.status, item.decision = ReviewStatus.APPROVED, "overturned_on_appeal"
+    edit = forum_services.apply_turned_down_revision(item.post, body=item.text_snapshot)
     forum_services.set_visibility(item.post, PostStatus.PUBLISHED)
     if item.decision_rule and item.decided_by_id is not None:
         member = standing(item.author)
@@ -904,7 +916,7 @@ def _overturn(row: Appeal, actor: User) -> list[Thread]:
         flagger.flags_dismissed += 1
     _learn(item, label=False, actor=actor, rules=[item.decision_rule, *item.rules],
            text=item.text_snapshot)
-    return [item.post.thread]
+    return [item.post.thread], edit
 
 
 def _clear_sanction(row: Sanction) -> None:

@@ -7,7 +7,8 @@ from forum import rendering, services
 from forum.extensions import db
 from forum.models import Post, PostStatus, RevisionStatus, Role
 from moderation import services as moderation
-from moderation.models import ReviewItem, ReviewStatus
+from moderation.audit import AuditAction
+from moderation.models import AuditEvent, ReviewItem, ReviewStatus
 
 QUESTION = ("I tried holding the reset button on my router for ten seconds but the admin page "
             "still asks for the old password every time I log in. What should I do next?")
@@ -224,3 +225,60 @@ def test_held_edit_superseded_then_rejected_keeps_newer_text_published(factory):
                       message="No advertising, please.")
     assert post.status is PostStatus.PUBLISHED and thread.reply_count == 1
     assert post.body_source == "The reset worked after the firmware update."
+
+
+def _latest_notice(user) -> str:
+    return db.session.scalar(select(services.Notification.message).where(
+        services.Notification.user_id == user.id).order_by(services.Notification.id.desc())
+        .limit(1))
+
+
+def _overturn_appeal(factory, author, item, note="Fair point, it can stay."):
+    appeal = moderation.appeal(actor=author, text="My edit was fine.", item=item)
+    other = factory.user(role=Role.MODERATOR)
+    return moderation.decide_appeal(appeal, actor=other, overturn=True, note=note)
+
+
+def test_appeal_overturned_on_rejected_held_edit_applies_the_edit(factory):
+    author, thread, post = _held_edit(factory)
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    moderation.reject(item, actor=factory.user(role=Role.MODERATOR), rule="R2",
+                      message="No advertising, please.")
+    proposed = services.draft_revision(post).body_source
+    _overturn_appeal(factory, author, item)
+    assert post.status is PostStatus.PUBLISHED and thread.reply_count == 1
+    assert post.body_source == proposed and post.body_source.endswith(" now")
+    assert post.body_html == rendering.render(proposed, [])
+    assert post.revision_count == 2 and services.draft_revision(post) is None
+    assert [r.status for r in services.revisions(post)] == [RevisionStatus.APPLIED] * 2
+    notice = _latest_notice(author)
+    assert "overturned" in notice and "edit is now live" in notice
+    assert "Fair point" in notice
+
+
+def test_appeal_overturned_on_auto_rejected_edit_applies_the_edit(factory):
+    thread = factory.thread()
+    author = factory.user()
+    post = factory.reply(thread, author, body=LONG_FIX)
+    services.edit_post(post, actor=author, body=LONG_FIX + INSULT)
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    assert item.status is ReviewStatus.REJECTED and post.body_source == LONG_FIX
+    appeal = _overturn_appeal(factory, author, item)
+    assert post.body_source == LONG_FIX + INSULT and post.revision_count == 2
+    assert services.draft_revision(post) is None and post.status is PostStatus.PUBLISHED
+    assert "edit is now live" in _latest_notice(author)
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == AuditAction.APPEAL_DECIDED, AuditEvent.target_id == appeal.id))
+    assert event.after == {"outcome": "overturned", "edit": "applied"}
+
+
+def test_appeal_overturned_after_a_newer_edit_keeps_the_newer_text(factory):
+    author, thread, post = _held_edit(factory)
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    moderation.reject(item, actor=factory.user(role=Role.MODERATOR), rule="R2",
+                      message="No advertising, please.")
+    services.edit_post(post, actor=author, body="The reset worked after the firmware update.")
+    _overturn_appeal(factory, author, item)
+    assert post.body_source == "The reset worked after the firmware update."
+    assert post.revision_count == 2 and services.draft_revision(post) is None
+    assert "edit is now live" not in _latest_notice(author)

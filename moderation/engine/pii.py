@@ -67,12 +67,15 @@ def _context(pattern: re.Pattern, text: str, start: int, width: int = 40) -> boo
 
 # ---------------------------------------------------------------- payment cards
 
+# A number ends at anything but a letter, a digit or a decimal part: a full stop, comma or
+# closing bracket after it ends the sentence ("my card is 4111 1111 1111 1111.").
+_NUMBER_END = r"(?!\w)(?!\.\d)"
 # Patterns start with a character class (lookbehinds come after it) so the regex engine can
 # skip quickly to candidate positions in long texts.
 _CARD_RE = re.compile(
     r"\d(?<![\w#.-]\d)(?<!\d[ -]\d)"
     r"(?:\d{3}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{3}([ -])\d{6}\2\d{4,5}|\d{12,18})"
-    r"(?![\w.])(?![ -]\d)"
+    rf"{_NUMBER_END}(?![ -]\d)"
 )
 
 
@@ -171,7 +174,7 @@ def _consume_iban(text: str, start: int, length: int) -> int | None:
 
 # ---------------------------------------------------------------- national IDs
 
-_SSN_RE = re.compile(r"\d(?<![\w#.-]\d)\d\d([- ]?)\d\d\1\d{4}(?![\w.-])")
+_SSN_RE = re.compile(rf"\d(?<![\w#.-]\d)\d\d([- ]?)\d\d\1\d{{4}}{_NUMBER_END}(?!-)")
 # National Insurance: found from its digits, then the two prefix letters are checked.
 _NINO_RE = re.compile(
     r"\d(?<=(?<![A-Za-z0-9])[A-Za-z]{2} \d)\d ?\d\d ?\d\d ?[A-Da-d](?![A-Za-z0-9])"
@@ -288,8 +291,8 @@ def _european_local(digits: str, groups: tuple[int, ...]) -> bool:
 # digits right after "account number (is)", "acct no.", "customer #", "member ID"...
 _ACCOUNT_RE = re.compile(
     r"\b(?:account|acct|a/c|customer|membership|member)"
-    r"(?:\s*(?:number|no\.?|num|nr|id|#))?(?:\s+(?:is|was))?\s*[:#]?\s*"
-    r"(\d(?:[ -]?\d){5,19})(?![\w.]|[ -]\d)",
+    r"(?:\s*(?:number|no\.?|num|nr|id|#))?(?:\s+(?:is|was))?\s*[:#]?\s*\(?"
+    rf"(\d(?:[ -]?\d){{5,19}}){_NUMBER_END}(?![ -]\d)",
     re.IGNORECASE,
 )
 
@@ -347,7 +350,6 @@ def normalise_number(number: str) -> str:
 # ---------------------------------------------------------------- masking for storage
 
 MASK_LABELS = {"card": "card", "iban": "IBAN", "account": "account"}
-_SENTENCE_END = re.compile(r"(?<=[0-9A-Za-z])\.(?=\s|$)")
 
 
 def mask_payment_numbers(text: str) -> str:
@@ -356,9 +358,7 @@ def mask_payment_numbers(text: str) -> str:
     text (phones, e-mails) is kept as typed. Idempotent, and free on text without digits."""
     if not text or _ANY_DIGITS.search(text) is None:
         return text
-    # A number ending a sentence ("... 1111.") is masked too; the stand-in space keeps spans.
-    scan = _SENTENCE_END.sub(" ", text)
-    found = sorted(_cards(scan) + _ibans(scan) + _accounts(scan), key=lambda p: p.start)
+    found = sorted(_cards(text) + _ibans(text) + _accounts(text), key=lambda p: p.start)
     out, last = [], 0
     for match in found:
         if match.start < last:

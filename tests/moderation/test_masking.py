@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from forum import services
 from forum.extensions import db
-from forum.models import Role
+from forum.models import Post, PostStatus, Role
 from moderation import services as moderation
 from moderation.models import PrivateMessage, ReviewItem, TrainingExample
+from tests.conftest import login
 
 CARD = "4111 1111 1111 1111"
 IBAN = "GB82 WEST 1234 5698 7654 32"
@@ -64,3 +65,35 @@ def test_posted_card_and_iban_are_stored_in_full_nowhere(app, factory, moderator
     assert "[card ending 1111]" in private.body_source
     assert "[IBAN ending 5432]" in private.body_source
     assert "020 7946 0958" in private.body_source  # moved to the private channel on purpose
+
+
+@pytest.mark.parametrize("body", [
+    f"I was charged twice this month, my card is {CARD}.",
+    f"I was charged twice this month on my card ({CARD}).",
+    f"I was charged twice this month, my card is {CARD}... any idea why?",
+    f"I was charged twice this month. Please refund to {IBAN}.",
+])
+def test_number_ending_a_sentence_never_shown_on_the_public_page(app, factory, body):
+    author = factory.user()
+    thread = factory.thread(body="Why was I charged twice for the same month?")
+    web = app.test_client()
+    login(web, author)
+    assert web.post(f"/t/{thread.id}/reply", data={"body": body}).status_code == 303
+    post = db.session.scalar(select(Post).where(Post.author_id == author.id))
+    assert post.status is PostStatus.PUBLISHED and post.details_removed
+    page = app.test_client().get(f"/t/{thread.id}").get_data(as_text=True)
+    assert "charged twice this month" in page
+    assert not any(p.search(page) for p in FULL)
+    assert _full_numbers() == []
+
+
+def test_edit_adding_a_card_ending_a_sentence_is_redacted_on_the_public_page(app, factory):
+    author = factory.user()
+    thread = factory.thread(body="Why was I charged twice for the same month?")
+    post = factory.reply(thread, author, body="Same here, I was charged twice in May.")
+    services.edit_post(post, actor=author,
+                       body=f"Same here, I was charged twice in May on my card {CARD}.")
+    assert post.status is PostStatus.PUBLISHED and post.details_removed
+    page = app.test_client().get(f"/t/{thread.id}").get_data(as_text=True)
+    assert "charged twice in May on my card" in page
+    assert not any(p.search(page) for p in FULL) and _full_numbers() == []

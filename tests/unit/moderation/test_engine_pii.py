@@ -109,3 +109,46 @@ def test_pii_negative_set_is_touched_less_than_two_percent():
     touched = [t for t in texts if find_pii(t)]
     assert len(texts) >= 100
     assert len(touched) / len(texts) < 0.02, touched
+
+
+# -- numbers ending a sentence or inside brackets ------------------------------------------------
+CARD = "4111 1111 1111 1111"
+IBAN = "GB82 WEST 1234 5698 7654 32"
+
+
+@pytest.mark.parametrize("text, kind, value", [
+    (f"my card is {CARD}.", "card", CARD),
+    (f"my card is {CARD}. Can you refund it?", "card", CARD),
+    (f"my card is {CARD}, and it was charged twice", "card", CARD),
+    (f"my card ({CARD}) was charged twice", "card", CARD),
+    (f"my card ({CARD}).", "card", CARD),
+    (f"my card is {CARD}...", "card", CARD),
+    (f"my card is {CARD}.Thanks", "card", CARD),
+    ("my card is 4111111111111111.", "card", "4111111111111111"),
+    ("card 4111-1111-1111-1111.", "card", "4111-1111-1111-1111"),
+    ("amex 3782 822463 10005.", "card", "3782 822463 10005"),
+    (f"refund to {IBAN}.", "iban", IBAN),
+    (f"refund to ({IBAN}).", "iban", IBAN),
+    ("refund to GB82WEST12345698765432.", "iban", "GB82WEST12345698765432"),
+    ("my account number is 40012345.", "account", "40012345"),
+    ("my account number (40012345) is wrong", "account", "40012345"),
+    ("my account number is (40012345).", "account", "40012345"),
+    ("SSN 123-45-6789.", "national_id", "123-45-6789"),
+])
+def test_find_pii_number_before_punctuation_is_found_whole(text, kind, value):
+    found = find_pii(text)
+    assert [(m.kind, text[m.start:m.end]) for m in found] == [(kind, value)]
+
+
+@pytest.mark.parametrize("text", [
+    "build 4111111111111111.5 is out", "firmware 4111 1111 1111 1111.2",
+])
+def test_find_pii_number_continued_by_decimal_digits_is_not_a_card(text):
+    assert [m.kind for m in find_pii(text)] == []
+
+
+def test_screen_card_ending_a_sentence_is_published_redacted(member):
+    verdict = screen(Submission(f"I was charged twice, my card is {CARD}."), member)
+    assert verdict.action is Action.PUBLISH_REDACTED
+    assert verdict.body == "I was charged twice, my card is [card number removed]."
+    assert [(r.kind, r.field) for r in verdict.redactions] == [("card", "body")]

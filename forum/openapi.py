@@ -27,9 +27,30 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+    """Shared error responses by status; 403 is the one every call with a suspended or banned
+    member's token gets (operations that refuse more say so with `forbidden`)."""
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "AccountRestricted", 404: "NotFound",
              413: "TooLarge", 429: "RateLimited"}
     return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
+
+
+SANCTION_CODES = ("account_suspended", "account_banned")
+"""The error codes of any call made with a suspended or banned member's token (403)."""
+MUTED_CODE = "account_muted"
+SANCTION_NOTE = ("The message names the sanction, its rule, its end and the appeal link; the "
+                 "token works again when the sanction ends or is lifted.")
+
+
+def coded_error(codes) -> dict:
+    """The Error body, with the codes one response can carry."""
+    return {"allOf": [_ref("Error"), {"type": "object", "properties": {"error": {
+        "type": "object", "properties": {"code": {"type": "string", "enum": list(codes)}}}}}]}
+
+
+def forbidden(codes, description: str) -> dict:
+    """A 403 naming every error code the operation refuses with, so clients can tell a
+    sanction (account_*) from a plain permission refusal; for features' operations too."""
+    return {"403": _json(coded_error(codes), description)}
 
 
 STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
@@ -139,7 +160,9 @@ def _responses() -> dict:
     return {
         "BadRequest": _json(error, "Bad JSON, a missing field or an invalid value."),
         "Unauthorized": unauthorized,
-        "Forbidden": _json(error, "The token's owner may not do this."),
+        "AccountRestricted": _json(coded_error(SANCTION_CODES), "The token's owner is "
+                                   "suspended (account_suspended) or banned (account_banned). "
+                                   + SANCTION_NOTE),
         "NotFound": _json(error, "No such thing, or not visible to this caller."),
         "TooLarge": _json(error, "The request body is larger than the server accepts."),
         "RateLimited": limited,
@@ -154,6 +177,14 @@ def _page_parameter(description: str) -> dict:
 THREAD_ID = {"name": "thread_id", "in": "path", "required": True, "schema": INTEGER}
 
 
+def _posting_refused() -> dict:
+    return forbidden(("forbidden", "posting_refused", *SANCTION_CODES),
+                     "forbidden: the token's owner may not post here (an imported placeholder "
+                     "account, a deleted thread); posting_refused: they are muted, nothing is "
+                     "stored; account_suspended, account_banned: they are suspended or banned. "
+                     + SANCTION_NOTE)
+
+
 def _thread_paths() -> dict:
     return {
         "/threads": {"post": {
@@ -164,14 +195,14 @@ def _thread_paths() -> dict:
             "responses": {"201": _json(_ref("Thread"), "The new thread."),
                           "200": _json(_ref("Thread"), "A client_token replay: the thread "
                                        "made the first time."),
-                          **_errors(400, 401, 403, 413, 429)},
+                          **_errors(400, 401, 413, 429), **_posting_refused()},
         }},
         "/threads/{thread_id}": {"get": {
             "operationId": "getThread", "summary": "A thread and a page of its posts",
             "tags": ["threads"], "security": PUBLIC,
             "parameters": [THREAD_ID, _page_parameter("Page of replies.")],
             "responses": {"200": _json(_ref("Thread"), "The thread."),
-                          **_errors(400, 401, 404, 429)},
+                          **_errors(400, 401, 403, 404, 429)},
         }},
         "/threads/{thread_id}/posts": {"post": {
             "operationId": "createPost", "summary": "Reply to a thread", "tags": ["threads"],
@@ -181,7 +212,7 @@ def _thread_paths() -> dict:
             "responses": {"201": _json(_ref("Reply"), "The new reply."),
                           "200": _json(_ref("Reply"), "A client_token replay: the reply "
                                        "made the first time."),
-                          **_errors(400, 401, 403, 404, 413, 429)},
+                          **_errors(400, 401, 404, 413, 429), **_posting_refused()},
         }},
     }
 
@@ -202,7 +233,7 @@ def _search_path() -> dict:
             query("solved", BOOLEAN, "Only solved (true) or unsolved (false) threads."),
         ],
         "responses": {"200": _json(_ref("SearchResults"), "Matching documents."),
-                      **_errors(400, 401, 429)},
+                      **_errors(400, 401, 403, 429)},
     }}}
 
 
@@ -212,12 +243,13 @@ def _other_paths() -> dict:
             "operationId": "listCategories", "summary": "Categories in display order",
             "tags": ["categories"], "security": PUBLIC,
             "responses": {"200": _json(_ref("CategoryList"), "The categories."),
-                          **_errors(401, 429)},
+                          **_errors(401, 403, 429)},
         }},
         "/me": {"get": {
             "operationId": "me", "summary": "Who the token belongs to", "tags": ["account"],
             "security": TOKEN,
-            "responses": {"200": _json(_ref("Me"), "The token's owner."), **_errors(401, 429)},
+            "responses": {"200": _json(_ref("Me"), "The token's owner."),
+                          **_errors(401, 403, 429)},
         }},
         "/openapi.json": {"get": {
             "operationId": "openapi", "summary": "This document", "tags": ["meta"],

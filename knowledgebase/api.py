@@ -111,7 +111,8 @@ def _ref(name: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    names = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 429: "RateLimited"}
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "AccountRestricted", 404: "NotFound",
+             429: "RateLimited"}
     return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
 
 
@@ -188,7 +189,7 @@ def contribute_openapi(document: dict) -> None:
                    "How many suggestions (default 5)."),
         ],
         "responses": {"200": _json(_ref("SuggestionList"), "Suggestions, best first."),
-                      **_errors(400, 401, 429)},
+                      **_errors(400, 401, 403, 429)},
     }}
     document["paths"]["/articles"] = {"get": {
         "operationId": "listArticles", "tags": ["knowledge base"], "security": public,
@@ -198,7 +199,7 @@ def contribute_openapi(document: dict) -> None:
             _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page."),
         ],
         "responses": {"200": _json(_ref("ArticleList"), "Articles."),
-                      **_errors(400, 401, 429)},
+                      **_errors(400, 401, 403, 429)},
     }}
     document["paths"]["/articles/{article_id}"] = {"get": {
         "operationId": "getArticle", "tags": ["knowledge base"], "security": public,
@@ -206,5 +207,5 @@ def contribute_openapi(document: dict) -> None:
         "parameters": [{"name": "article_id", "in": "path", "required": True,
                         "schema": {"type": "integer"}}],
         "responses": {"200": _json(_ref("Article"), "The article."),
-                      **_errors(401, 404, 429)},
+                      **_errors(401, 403, 404, 429)},
     }}

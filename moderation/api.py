@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from forum import api as forum_api
+from forum import openapi
 from forum.extensions import db
 from forum.models import Post
 from moderation import services
@@ -68,5 +69,10 @@ def contribute_openapi(document: dict) -> None:
                     "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Error"}}}},
             **errors,
+            **openapi.forbidden(
+                ("forbidden", openapi.MUTED_CODE, *openapi.SANCTION_CODES),
+                "forbidden: the token's owner may not flag (an imported placeholder account); "
+                "account_muted, account_suspended, account_banned: they are muted, suspended "
+                "or banned, and nothing is recorded. " + openapi.SANCTION_NOTE),
         },
     }}

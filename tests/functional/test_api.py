@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from forum import services
 from forum.extensions import db
 from forum.models import Post, PostStatus, Role, Thread
+from moderation import services as moderation
+from moderation.models import SanctionKind
 from tests.conftest import login
 
 API = "/api/v1"
@@ -585,3 +587,91 @@ def test_openapi_every_ref_resolves(client):
         for part in ref.split("/"):
             assert part in node, ref
             node = node[part]
+
+
+# -- sanctions in the OpenAPI document ---------------------------------------------------------
+def _resolved(document: dict, node: dict) -> dict:
+    """Follow a local $ref to what it names."""
+    while "$ref" in node:
+        target = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _documented_403_codes(document: dict, path: str, method: str) -> set[str]:
+    """The error codes the document says this operation's 403 carries."""
+    response = document["paths"][path][method.lower()]["responses"].get("403")
+    if response is None:
+        return set()
+    schema = _resolved(document, response)["content"]["application/json"]["schema"]
+    codes = set()
+    for part in schema.get("allOf", [schema]):
+        error = _resolved(document, part).get("properties", {}).get("error", {})
+        codes |= set(error.get("properties", {}).get("code", {}).get("enum", []))
+    return codes
+
+
+def _every_operation(thread, post) -> dict[tuple[str, str], tuple[str, dict | None]]:
+    """One real request for each API operation (features' included): (url, JSON body)."""
+    return {
+        ("/threads", "POST"): (f"{API}/threads", {"title": "Why is my router so slow?",
+                                                  "body": "It is slow every evening."}),
+        ("/threads/{thread_id}", "GET"): (f"{API}/threads/{thread.id}", None),
+        ("/threads/{thread_id}/posts", "POST"): (f"{API}/threads/{thread.id}/posts",
+                                                 {"body": "Same problem here since May."}),
+        ("/search", "GET"): (f"{API}/search?q=router", None),
+        ("/categories", "GET"): (f"{API}/categories", None),
+        ("/me", "GET"): (f"{API}/me", None),
+        ("/openapi.json", "GET"): (f"{API}/openapi.json", None),
+        ("/posts/{post_id}/flags", "POST"): (f"{API}/posts/{post.id}/flags", {"reason": "spam"}),
+        ("/suggest", "GET"): (f"{API}/suggest?q=router", None),
+        ("/articles", "GET"): (f"{API}/articles", None),
+        ("/articles/{article_id}", "GET"): (f"{API}/articles/1", None),
+    }
+
+
+MUTED_REFUSALS = {("/threads", "POST"): "posting_refused",
+                  ("/threads/{thread_id}/posts", "POST"): "posting_refused",
+                  ("/posts/{post_id}/flags", "POST"): "account_muted"}
+
+
+@pytest.mark.parametrize("kind", ["mute", "suspension", "ban"])
+def test_openapi_lists_the_403_codes_a_sanctioned_members_token_gets(make_app, factory, kind):
+    member, moderator = factory.user("carol"), factory.user("mod", role=Role.MODERATOR)
+    thread = factory.thread(body="My router is slow every evening, what can I do?")
+    post = factory.reply(thread, body="Try restarting it once a week.")
+    token = _token(member)
+    sanction = SanctionKind(kind)
+    moderation.sanction(member, sanction, actor=moderator, rule="R1", reason="Insults.",
+                        days=None if sanction is SanctionKind.BAN else 3)
+    screened = make_app(MODERATION_ENABLED=True)  # posting is screened, as in production
+    with screened.app_context():
+        client = screened.test_client()
+        document = client.get(f"{API}/openapi.json").get_json()
+        calls = _every_operation(thread, post)
+        assert set(calls) == _routed(screened)
+        refused = {}
+        for (path, method), (url, body) in calls.items():
+            response = client.open(url, method=method, json=body, headers=_auth(token))
+            if response.status_code == 403:
+                refused[(path, method)] = response.get_json()["error"]["code"]
+    expected = (MUTED_REFUSALS if sanction is SanctionKind.MUTE else
+                {op: f"account_{'banned' if kind == 'ban' else 'suspended'}"
+                 for op in calls if op != ("/openapi.json", "GET")})
+    assert refused == expected
+    undocumented = {op: code for op, code in refused.items()
+                    if code not in _documented_403_codes(document, *op)}
+    assert undocumented == {}
+
+
+def test_openapi_403_codes_of_every_token_operation_include_suspended_and_banned(client):
+    document = client.get(f"{API}/openapi.json").get_json()
+    for path, method in _documented(document) - {("/openapi.json", "GET")}:
+        codes = _documented_403_codes(document, path, method)
+        assert {"account_suspended", "account_banned"} <= codes, (path, method)
+    assert _documented_403_codes(document, "/posts/{post_id}/flags", "POST") >= {
+        "account_muted", "forbidden"}
+    assert _documented_403_codes(document, "/threads", "POST") >= {"posting_refused",
+                                                                   "forbidden"}

@@ -69,6 +69,10 @@ class AbuseReport:
     targets_brand: bool
     tokens: tuple[str, ...] = field(repr=False, default=())
     names_group: bool = False  # an identity group, a slur or a "those people" cue is named
+    # "your car", "your family": a threat against what is someone's is aimed at them
+    addresses_someone: bool = False
+    escalates: bool = False  # a regulator, a court or the press is named (see lexicon)
+    counter_speech: bool = False  # "immigrants are not vermin": a slur on a group denied
 
     def best(self, check: str) -> AbuseFinding | None:
         """The strongest finding for one check, if any."""
@@ -380,6 +384,7 @@ _TRIGGERS = frozenset().union(*(words for group in (_THREATS, _SOFT_THREATS, _SE
 _REACH = 10  # tokens either side of a trigger word that a phrase pattern may span
 _INTERESTING = _INSULTS | lx.PROFANITY | lx.SLURS_HARD | lx.SLURS_SOFT
 _PERSON_WORDS = lx.PERSON_SECOND | lx.PERSON_THIRD | lx.PERSON_NOUNS
+_ADDRESSED = _PERSON_WORDS | frozenset("your yours his hers ur".split())
 _BOUNDARY = frozenset({",", ";", ":", ".", "!", "?", "\n", "..", "...", "!!", "??", "?!", "!?"})
 _MAX_REACH = 8
 
@@ -412,7 +417,10 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
     if brand and not directed:
         findings.append(AbuseFinding("abuse.brand_criticism", 1.0, REASONS["criticism"]))
     return AbuseReport(tuple(findings), bool(present & _PERSON_WORDS), brand, tuple(tokens),
-                       names_group=bool(present & _GROUP_CUES))
+                       names_group=_names_group(tokens, present),
+                       addresses_someone=bool(present & _ADDRESSED),
+                       escalates=bool(present & lx.ESCALATION),
+                       counter_speech=_counter_speech(tokens, present))
 
 
 def _alias(token: str, names: frozenset[str], brand_names: frozenset[str]) -> str:
@@ -509,6 +517,21 @@ def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFi
                 or (set(clause) & _EXCLUDED_BY and "be" in clause)):
             return [AbuseFinding("abuse.hate", 0.9, REASONS["hate"], tok)]
     return []
+
+
+def _counter_speech(tokens: list[str], present: frozenset[str]) -> bool:
+    """True when a group is named and a dehumanising word said of it is denied in the same
+    clause ("immigrants are not vermin", "refugees aren't parasites")."""
+    if present.isdisjoint(lx.IDENTITY_GROUPS) or present.isdisjoint(lx.DEHUMANISING):
+        return False
+    for i, tok in enumerate(tokens):
+        if tok not in lx.IDENTITY_GROUPS:
+            continue
+        after = tokens[i + 1:i + 7]
+        clause = after[:next((k for k, t in enumerate(after) if t in _BOUNDARY), len(after))]
+        if _NEGATORS & set(clause[:3]) and set(clause) & lx.DEHUMANISING:
+            return True
+    return False
 
 
 def _phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]):
@@ -689,13 +712,39 @@ def _anchor(tok: str) -> str | None:
 
 _NEGATIVE_WORDS = lx.NEGATIVE | _INSULTS
 # Words that show a text is about a group of people: the hate classifier only counts then.
-_GROUP_CUES = (lx.IDENTITY_GROUPS | lx.SLURS_HARD | lx.SLURS_SOFT | frozenset(
+_GROUP_CUES = (lx.IDENTITY_GROUPS | lx.GROUP_ADJECTIVES | lx.SLURS_HARD | lx.SLURS_SOFT | frozenset(
     "race races racial culture cultures country colour color religion foreigners kind ethnic"
     " nation tribe breed third surnames".split()))
 
 
+_DESCRIBED = _THINGS | frozenset("""one ones model models colour color colours colors version
+editions edition cable cables keyboard layout language translation translations subtitles
+case cover voice accent number numbers food market shipping""".split())
+
+
+def _names_group(tokens: list[str], present: frozenset[str]) -> bool:
+    """True when a group of people is named: a group word not describing a thing ("black
+    people", "immigrants"; not "the black one", "the English manual"), or a slur."""
+    if present.isdisjoint(_GROUP_CUES):
+        return False
+    return any(tok in _GROUP_CUES and (i + 1 == len(tokens) or tokens[i + 1] not in _DESCRIBED)
+               for i, tok in enumerate(tokens))
+
+
+# The brand's people taken together ("your engineers", "your agents"): criticising how they
+# work is criticising the brand, as long as no one is insulted.
+_STAFF_PLURALS = frozenset("""engineers agents staff developers devs reps technicians employees
+managers management designers testers advisors advisers techs""".split())
+_FAILING = frozenset("never not nothing nobody fail fails failed ignore ignored".split())
+
+
 def _criticises_brand(tokens: list[str], present: frozenset[str]) -> bool:
-    """True when the text pairs a negative word with the brand or one of its things."""
+    """True when the text pairs a negative word with the brand or one of its things, or
+    says the brand's people collectively fail ("your engineers never test anything")."""
+    if "your" in present and present & _STAFF_PLURALS and present & (_FAILING | _NEGATIVE_WORDS):
+        if any(tok == "your" and tokens[i + 1:i + 3] and set(tokens[i + 1:i + 3]) & _STAFF_PLURALS
+               for i, tok in enumerate(tokens)):
+            return True
     if not present & _NEGATIVE_WORDS:
         return False
     if present & _THINGS:

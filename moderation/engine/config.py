@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
+from . import lexicon as lx
 from .pii import normalise_number
 
 DEFAULT_SHORTENERS = frozenset({
@@ -55,7 +56,7 @@ class EngineConfig:
             "bad_domains": _lower_set(self.bad_domains),
             "allowed_domains": _lower_set(self.allowed_domains),
             "shortener_domains": _lower_set(self.shortener_domains),
-            "brand_names": name_tokens(self.brand_names),
+            "brand_names": name_tokens(self.brand_names, people=False),
             "staff_names": name_tokens(self.staff_names),
             "allowed_email_domains": _lower_set(self.allowed_email_domains),
             "official_phone_numbers": frozenset(
@@ -93,9 +94,30 @@ def _lower_set(values) -> frozenset[str]:
     return frozenset(v for v in out if v)
 
 
-def name_tokens(values) -> frozenset[str]:
-    """Names as the lower-case words the abuse check compares ("Acme Broadband" -> both)."""
-    return frozenset(word for value in values for word in str(value).lower().split() if word)
+def name_tokens(values, *, people: bool = True) -> frozenset[str]:
+    """Names as the lower-case words the abuse check compares ("Acme Broadband" -> both).
+
+    In people's names ordinary words ("Sam from Support", "Mia (moderator)") are left out:
+    read as a name, "from" or "support" in every post would turn into a person.
+    """
+    out = set()
+    for value in values:
+        words = [w.strip(_NAME_PUNCTUATION) for w in str(value).lower().split()]
+        words = [w for w in words if w]
+        if not people:
+            out.update(words)
+            continue
+        kept = [w for w in words if w not in _COMMON_NAME_WORDS and len(w) > 1]
+        # a one-word name (a username such as "admin") is kept whatever it is
+        out.update(words if len(words) == 1 else kept)
+    return frozenset(out)
+
+
+_NAME_PUNCTUATION = "()[]{}<>,;:!?\"'|/"
+_COMMON_NAME_WORDS = (lx.FILLERS | lx.THING_NOUNS | lx.PERSON_NOUNS | lx.SELF | lx.PERSON_SECOND
+                      | frozenset("""from of and at in on for with to by team community support
+                      official moderator admin administrator help desk bot service care the
+                      customer customers""".split()))
 
 
 DEFAULT_CONFIG = EngineConfig()

@@ -148,14 +148,22 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
                  config: EngineConfig, signals: Signals, report: abuse.AbuseReport) -> None:
     """The learned spam and abuse probabilities; spam is adjusted to the author's trust.
 
-    The target resolver bounds the abuse heads: a threat needs a person to be aimed at, and
-    identity hate a group of people named (or a slur); otherwise that head is not counted.
+    The target resolver bounds the abuse heads: a threat needs a person (or what is theirs)
+    to be aimed at and is not counted when it is a complaint taken to a regulator, a court or
+    the press; identity hate needs a group of people named (or a slur).
     """
     scores = model.scores(submission.text)
-    if not report.targets_person:
+    threat_found = any(f.check in ("abuse.threat", "abuse.self_harm") for f in report.findings)
+    if not report.addresses_someone or (report.escalates and not threat_found):
+        # no one to threaten, or the "threat" is to take the complaint to a regulator,
+        # a court or the press
         scores.pop("abuse.threat_classifier", None)
     if not report.names_group:
         scores.pop("abuse.hate_classifier", None)
+    if report.counter_speech and not any(f.check != "abuse.profanity" for f in report.findings):
+        # speaking up for a group: the words of the slur are there, denied
+        scores.pop("abuse.hate_classifier", None)
+        scores.pop("abuse.classifier", None)
     if not author.is_staff:
         spam_score = spam.logit_shift(scores["spam.classifier"], spam.prior_shift(author, config))
         signals.add("spam.classifier", spam_score,

@@ -59,6 +59,27 @@ immigrants immigrant migrants migrant refugees refugee foreigners muslims muslim
 jewish christians hindus sikhs gays gay lesbians lesbian homosexuals bisexuals trans transgender
 women woman females girls blacks black africans asians asian indians indian pakistanis chinese
 mexicans latinos hispanics arabs arab poles polish romanians gypsies roma disabled cripples
+travellers travelers nigerians somalis afghans syrians iraqis iranians turks kurds albanians
+bulgarians ukrainians russians europeans americans brits irish scots germans italians greeks
+koreans filipinos vietnamese australians canadians jamaicans haitians brazilians natives
+aboriginals whites browns buddhists atheists catholics lgbt lgbtq queers homos autists
+pensioners boomers feminists
+""".split())
+# Adjectives and singular words that name a group but also describe things ("the English
+# manual", "the white model"): they tell the hate classifier a group is named, and are not
+# read as the subject of a generalisation.
+GROUP_ADJECTIVES = frozenset("""
+gypsy british english scottish welsh french spanish portuguese turkish japanese german italian
+russian ukrainian nigerian somali afghan syrian iranian irish white brown hindu sikh queer
+deaf blind autistic elderly indigenous immigrant foreign
+""".split())
+# Where a complaint goes when a member threatens to take it further: a regulator, a court,
+# the press. "If you won't listen, the regulator will" is criticism, not a threat of harm.
+ESCALATION = frozenset("""
+regulator regulators ombudsman ombudsmen lawyer lawyers solicitor solicitors attorney
+attorneys court courts sue suing sued lawsuit litigation legal ofcom ofgem fca fcc ftc bbb
+cfpb ico accc watchdog press journalist journalists media reporter reporters newspaper
+chargeback trustpilot reviews review complaint complaints tribunal mp congressman senator
 """.split())
 DEHUMANISING = frozenset("""
 vermin parasites parasite animals animal plague subhuman subhumans degenerates degenerate freaks
@@ -114,6 +135,10 @@ question idea decision rule rules thing stuff mess setup installation feature fe
 version release screen camera keyboard product's customer-service email emails letter
 ad ads advert adverts advertising marketing money account billing-department bill
 customer-care care
+bank banks provider providers isp carrier carriers airline airlines insurer insurers insurance
+supplier suppliers utility retailer retailers platform platforms game games console server
+servers dashboard subscriptions courier couriers shop's bank's app's tool tools program
+programme firmware's telco operator's
 """.split())
 THING_PRONOUNS = frozenset("it this that these those".split())
 
@@ -136,4 +161,5 @@ unacceptable shambles nightmare fraud thieves theft robbery liars lies pathetic 
 sucks suck sucked hate hated unusable overpriced greedy clowns laughable insulting shameful
 appalling atrocious dreadful poor abysmal lousy bad hopeless scandal lie lied lying farce
 furious ashamed waste screw scammed cheated ripped disappointed disappointing angry livid
+sick tired fed
 """.split()) | PROFANITY

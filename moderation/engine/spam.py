@@ -73,7 +73,8 @@ def shortener(domains: list[str], author: AuthorFacts, config: EngineConfig) -> 
 
 
 _CHANNEL = re.compile(
-    r"\b(?:whats\s?app|telegram|signal app|wechat|viber|kik|snapchat|wa\.me|t\.me|"
+    r"\b(?:whats\s?app|telegram|signal app|wechat|viber|kik|snapchat|wa\.me|t\.me|instagram|"
+    r"insta|discord|facebook messenger|"
     r"(?:dm|inbox|pm|message|text|contact|email|e-mail)\s+(?:me|us|him|her)|"
     r"(?:reach|contact)\s+(?:me|us|him|her)\s+(?:on|via|at)|text\s+\w+\s+to\s+\d+)\b",
 )
@@ -88,9 +89,9 @@ _MONEY = re.compile(
 )
 # Someone who is not staff offering to fix, unlock or recover an account off the forum.
 _FIXER = re.compile(
-    r"\b(?:i|we) (?:can|will|could) (?:help you )?(?:fix|unlock|recover|restore|sort|solve|reset"
-    r"|get back|reactivate|hack)\b|\b(?:recovery|account|hacker|tech|certified)"
-    r" (?:expert|specialist|agent|pro)\b|\bhacker\b",
+    r"\b(?:i|we|who|that|he|she|they) (?:can|will|could) (?:help you )?(?:fix|unlock|recover"
+    r"|restore|sort|solve|reset|get back|reactivate|hack|unban)\b"
+    r"|\b(?:recovery|account|hacker|tech|certified) (?:expert|specialist|agent|pro)\b|\bhacker\b",
 )
 
 
@@ -98,7 +99,9 @@ _INVITE = re.compile(
     r"\b(?:message|text|contact|add|dm|pm|inbox|reach|call|ping|whats\s?app|telegram|signal)"
     r"\s+(?:me|us)\b|\b(?:on|via|at)\s+(?:whats\s?app|telegram|signal|wechat|viber|kik)\s*[:@+]"
     r"|(?:telegram|whats\s?app|wa\.me|t\.me)\s*(?:only\s*)?[:/]?\s*[@+]\w"
-    r"|\b(?:telegram|whats\s?app)\s+only\b",
+    r"|\b(?:telegram|whats\s?app)\s+only\b"
+    r"|\btell (?:him|her|them) (?:that )?i sent you\b"
+    r"|@\w+ on (?:instagram|insta|telegram|whats\s?app|discord|snapchat)\b",
 )
 # Someone asking whether a message they got is genuine, or warning others: not a scam itself.
 _ASKING = re.compile(
@@ -224,7 +227,7 @@ _ILLEGAL_WORDS = ("cracked", "pirated", "nulled", "warez", "keygen", " key", "co
                   "fake ")
 _CHANNEL_WORDS = ("whats", "telegram", "signal app", "wechat", "viber", "kik", "snapchat",
                   "wa.me", "t.me", " dm", "inbox", " pm", "message", "text", "contact", "mail",
-                  "reach")
+                  "reach", "insta", "discord", "facebook")
 
 
 def _search_near(pattern: re.Pattern, text: str, words: tuple[str, ...],

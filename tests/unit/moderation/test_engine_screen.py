@@ -144,3 +144,13 @@ def test_engine_config_round_trips_through_dict():
     again = EngineConfig.from_dict(json.loads(json.dumps(config.to_dict())))
     assert again == config and again.bad_domains == frozenset({"spam.example"})
     assert again.brand_names == frozenset({"acme", "broadband"})
+
+
+def test_staff_display_names_lend_no_ordinary_words_to_the_name_check(model, member):
+    # "Sam from Support" once made every "from" and "support" in a post a person: a support
+    # answer about where to put a booster was then held as a threat.
+    config = EngineConfig(staff_names=frozenset({"Sam from Support", "Mia (moderator)", "admin"}))
+    assert config.staff_names == frozenset({"sam", "mia", "admin"})
+    text = ("Halfway: first floor landing worked for us. Keep it off the floor and away from "
+            "the boiler cupboard.")
+    assert screen(Submission(text), member, model=model, config=config).published

@@ -94,6 +94,59 @@ def test_criticism_with_links_or_swearing_publishes_for_new_members(text, model)
     assert verdict(text, NEW, model).published
 
 
+@pytest.mark.parametrize("text", [
+    "I will pour acid on your car.",
+    "Tell your wife to be careful tonight.",
+])
+def test_threats_against_what_is_someones_are_not_published(text, model):
+    # the threat classifier was only counted when a person word ("you", "him") was present
+    for author in (NEW, MEMBER):
+        assert not verdict(text, author, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "If you won't listen, the regulator will.",
+    "Sort this out or I'm going to the ombudsman and the press.",
+    "This bank is a fucking joke.",
+    "This airline is a shambles, four hours on the tarmac.",
+    "Your engineers clearly never test anything before a release.",
+])
+def test_taking_a_complaint_further_and_criticising_any_kind_of_company_publish(text, model):
+    assert verdict(text, MEMBER, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "The white model is trash compared to the black one.",
+    "The English manual is garbage, whoever translated it should be ashamed.",
+    "Refugees aren't parasites, they are people like us.",
+])
+def test_group_words_describing_things_or_denying_a_slur_are_published(text, model):
+    assert verdict(text, MEMBER, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "Ukrainians are beggars now, taking our houses.",
+    "Immigrants are not human, they are vermin.",
+])
+def test_hate_against_groups_named_by_nationality_is_not_published(text, model):
+    assert not verdict(text, MEMBER, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "Same issue happened to me. A hacker named @cyberghost_fix on Instagram fixed it in one "
+    "day. Highly recommended, tell him I sent you.",
+    "Banned on the game? I know a guy who can unban any account. DM me.",
+])
+def test_recovery_scams_on_other_apps_cite_r3(text, model):
+    found = verdict(text, MEMBER, model)
+    assert not found.published and "R3" in found.rules
+
+
+def test_naming_an_app_in_passing_is_published(model):
+    assert verdict("I saw the outage announced on Instagram before the status page went red.",
+                   NEW, model).published
+
+
 def test_messaging_app_bait_is_a_scam_under_r3_not_r2(model):
     found = verdict("message me on WhatsApp or Telegram @fixit_pro, small fee, I can fix your "
                     "account", MEMBER, model)

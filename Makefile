@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench model clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# Rebuild the shipped moderation model (moderation/artifacts/cold-start.npz) from ../shared/data.
+model: install
+	$(BIN)/python -m moderation.engine.build --data $${PARLEY_DATA_DIR:-../shared/data}
 
 bench: install
 	$(BIN)/python bench/forum_bench.py

@@ -4,9 +4,9 @@
 
 Screens the validation splits (hash "valid" split of YouTube, SMS, Janitr, Davidson and
 implicit-hate; ConvAbuse's and CLINC150's own valid splits; the red-team set's tune half, odd
-ids) at trust 0 and trust 1 and prints, per class and source, the share published, plus the
-classifier score distribution of each head, as JSON. The test splits are never read here:
-`python -m moderation.engine.evaluate` reports on them.
+ids; the forum training set's validation fifth) at trust 0 and trust 1 and prints, per class
+and source, the share handled correctly, and with --show the misjudged texts, as JSON. The
+test splits are never read here: `python -m moderation.engine.evaluate` reports on them.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from moderation.engine import AuthorFacts, EngineConfig, Submission, ThreadContext, screen  # noqa: E402
 from moderation.engine import data as datasets  # noqa: E402
-from moderation.engine.corpora import redteam_rows  # noqa: E402
+from moderation.engine.corpora import forum_rows, redteam_rows  # noqa: E402
 from moderation.engine.model import default_model, load_model  # noqa: E402
 
 AUTHORS = {
@@ -45,12 +45,14 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
     implicit = valid(datasets.implicit_hate_examples(data_dir))
     conv = datasets.convabuse_examples("valid", data_dir)
     team = redteam_rows(part="valid")
-    by_team = {}
-    for row in team:
-        text = f"{row['title']}\n{row['text']}" if row.get("title") else row["text"]
-        by_team.setdefault(row["class"], []).append(text)
+    by_team, by_forum = {}, {}
+    for rows, into in ((team, by_team), (forum_rows(part="valid"), by_forum)):
+        for row in rows:
+            text = f"{row['title']}\n{row['text']}" if row.get("title") else row["text"]
+            into.setdefault(row["class"], []).append(text)
     return {
-        "criticism": {"redteam": by_team.get("criticism", [])},
+        "criticism": {"redteam": by_team.get("criticism", []),
+                      "forum": by_forum.get("criticism", [])},
         "ordinary": {
             "sms+youtube ham": [e.text for e in spam if e.label == 0],
             "janitr clean": [e.text for e in janitr if e.label == 0],
@@ -58,6 +60,7 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "convabuse ok": [e.text for e in conv if e.label == 0],
             "clinc valid": [e.text for e in datasets.clinc_examples("valid", data_dir)][:1500],
             "redteam support": by_team.get("support", []),
+            "forum support": by_forum.get("support", []),
         },
         "abuse": {
             "convabuse abusive": [e.text for e in conv if e.label == 1],
@@ -68,11 +71,15 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "redteam threat": by_team.get("threat", []),
             "redteam insult": by_team.get("insult", []),
             "redteam hate": by_team.get("hate", []),
+            "forum threat": by_forum.get("threat", []),
+            "forum insult": by_forum.get("insult", []),
+            "forum hate": by_forum.get("hate", []),
         },
         "spam": {
             "sms+youtube spam": [e.text for e in spam if e.label == 1],
             "janitr spam": [e.text for e in janitr if e.label == 1],
             "redteam spam": by_team.get("spam", []),
+            "forum spam": by_forum.get("spam", []),
         },
     }
 

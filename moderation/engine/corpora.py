@@ -8,6 +8,10 @@ evaluation only, so that they measure text from communities the model never saw.
 The red-team set's "tune" half (tests/unit/moderation/data/redteam.jsonl, hand-written by the
 project) is split again by id: even ids train, odd ids are the validation rows thresholds are
 chosen on. Its "test" half is never read here.
+
+The forum training set (moderation/engine/training/forum_train.jsonl, hand-written by the
+project without sight of the red-team set) is split by id too: four rows in five train, the
+fifth are validation rows beside the red team's.
 """
 from __future__ import annotations
 
@@ -26,20 +30,37 @@ CLINC_SAMPLE = 4  # one CLINC query in four: the support-question style is learn
 # this many times (chosen on the validation rows: 1 left forum-style insults and threats at
 # about 50% recall).
 REDTEAM_WEIGHT = 3
+FORUM = Path(__file__).resolve().parent / "training" / "forum_train.jsonl"
+FORUM_WEIGHT = 2  # chosen on the validation rows, like REDTEAM_WEIGHT
+FORUM_VALID_EVERY = 5
 
 Pairs = list[tuple[str, int]]
 
 
-def redteam_rows(path: Path | str = REDTEAM, *, part: str = "train") -> list[dict]:
-    """Rows of the red-team tune half: part "train" (even ids) or "valid" (odd ids)."""
+def _jsonl(path: Path | str) -> list[dict]:
+    """Every row of a JSON-lines file; none when it is missing."""
     path = Path(path)
     if not path.exists():
         return []
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
+
+
+def _bucket(row: dict, every: int) -> int:
+    """A stable bucket of a row by its id."""
+    return zlib.crc32(row["id"].encode()) % every
+
+
+def redteam_rows(path: Path | str = REDTEAM, *, part: str = "train") -> list[dict]:
+    """Rows of the red-team tune half: part "train" (even ids) or "valid" (odd ids)."""
     wanted = 0 if part == "train" else 1
-    return [r for r in rows if r.get("split") == "tune"
-            and zlib.crc32(r["id"].encode()) % 2 == wanted]
+    return [r for r in _jsonl(path) if r.get("split") == "tune" and _bucket(r, 2) == wanted]
+
+
+def forum_rows(path: Path | str = FORUM, *, part: str = "train") -> list[dict]:
+    """Rows of the forum training set: part "train" (four in five by id) or "valid"."""
+    return [r for r in _jsonl(path)
+            if (_bucket(r, FORUM_VALID_EVERY) == 0) == (part == "valid")]
 
 
 def _text(row: dict) -> str:
@@ -65,18 +86,21 @@ def ordinary_texts(data_dir=None) -> list[str]:
             + datasets.customer_questions(data_dir, split="train") + _sample(clinc, CLINC_SAMPLE))
 
 
-def training_tasks(data_dir=None, *, with_abuse: bool = True, redteam: Path | str = REDTEAM
-                   ) -> tuple[dict[str, Pairs], list[str], str]:
+def training_tasks(data_dir=None, *, with_abuse: bool = True, redteam: Path | str = REDTEAM,
+                   forum: Path | str = FORUM) -> tuple[dict[str, Pairs], list[str], str]:
     """(pairs per head, the sources used, the data fingerprint) for train_bundle."""
     ordinary = ordinary_texts(data_dir)
-    team = redteam_rows(redteam) * REDTEAM_WEIGHT
+    own = forum_rows(forum)
+    team = redteam_rows(redteam) * REDTEAM_WEIGHT + own * FORUM_WEIGHT
     tasks = {SPAM: _spam_pairs(data_dir, ordinary, team)}
     sources = ["youtube", "sms", "janitr", "davidson", "convabuse", "banking77", "clinc150"]
     if with_abuse:
         tasks.update(_abuse_pairs(data_dir, ordinary, team))
         sources.append("implicit_hate")
-    if team:
+    if redteam_rows(redteam):
         sources.append("redteam-tune")
+    if own:
+        sources.append("forum-train")
     return tasks, sources, datasets.fingerprint(data_dir)
 
 

@@ -225,9 +225,9 @@ DEFAULT_RULES_DATA: dict = {
                 _e("abuse.self_harm", "hold"), _e("abuse.self_harm", "reject", 0.9),
                 _e("abuse.hate", "hold"), _e("abuse.hate", "reject", 0.9),
                 # thresholds chosen on validation splits (bench/moderation_tune.py)
-                _e("abuse.classifier", "hold", 0.6),
-                _e("abuse.threat_classifier", "hold", 0.5),
-                _e("abuse.hate_classifier", "hold", 0.6),
+                _e("abuse.classifier", "hold", 0.65),
+                _e("abuse.threat_classifier", "hold", 0.6),
+                _e("abuse.hate_classifier", "hold", 0.5),
             ],
             "flag_reasons": ["abuse"],
         },

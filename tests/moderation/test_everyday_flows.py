@@ -37,12 +37,13 @@ def _held_edit(factory):
     """A published reply whose author's edit is held for review (the same text posted in two
     other threads first: a flood)."""
     author = factory.user()
-    spam = "Great deals on cheap watches and bags, visit our shop today for the best prices ever"
+    copy = ("Has anyone else seen the hub drop every evening around nine since the last firmware"
+            " update? Mine reconnects after a minute")
     for _ in range(2):
-        factory.reply(factory.thread(), author, body=spam + " online")
+        factory.reply(factory.thread(), author, body=copy + " or so.")
     thread = factory.thread()
     post = factory.reply(thread, author, body="The reset worked for me after the update.")
-    services.edit_post(post, actor=author, body=spam + " now")
+    services.edit_post(post, actor=author, body=copy + " now")
     return author, thread, post
 
 

@@ -97,7 +97,8 @@ def test_flags_reaching_threshold_hide_post_pending_review(factory):
 def test_reject_cites_rule_and_appeal_overturned_by_other_moderator(factory):
     thread = factory.thread()
     author = factory.user()
-    post = factory.reply(thread, author, body="Buy cheap followers now at my site!")
+    post = factory.reply(thread, author, body="My own app does all of this better, search for it.")
+    assert post.status is PostStatus.PUBLISHED
     first, second = factory.user(role=Role.MODERATOR), factory.user(role=Role.MODERATOR)
     moderation.flag_post(post, actor=factory.user(), reason="spam")
     item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))

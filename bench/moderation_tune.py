@@ -23,6 +23,7 @@ from moderation.engine import data as datasets  # noqa: E402
 from moderation.engine.corpora import forum_rows, redteam_rows  # noqa: E402
 from moderation.engine.model import default_model, load_model  # noqa: E402
 
+IDENTITY = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_valid.json"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
     "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),
@@ -61,6 +62,7 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "clinc valid": [e.text for e in datasets.clinc_examples("valid", data_dir)][:1500],
             "redteam support": by_team.get("support", []),
             "forum support": by_forum.get("support", []),
+            "identity mentions": json.loads(IDENTITY.read_text(encoding="utf-8"))["texts"],
         },
         "abuse": {
             "convabuse abusive": [e.text for e in conv if e.label == 1],

@@ -118,15 +118,17 @@ def test_thread_held_on_submission_moderator_sees_it(client, factory, people):
 def test_thread_held_edit_author_sees_waiting_notice_and_old_text(client, factory, people):
     thread = factory.thread(people["author"], body=QUESTION)
     post = factory.reply(thread, people["participant"], body="The reset worked for me.")
-    spam = "Great deals on cheap watches and bags, visit our shop today for the best prices"
+    # the same text posted in other threads first: the edit is held as a flood
+    copy = ("Has anyone else seen the hub drop every evening around nine since the last "
+            "firmware update? Mine reconnects after")
     for n, (title, body) in enumerate(OTHER_QUESTIONS):
         other = factory.thread(title=title, body=body)
-        factory.reply(other, people["participant"], body=f"{spam} {n}")
-    services.edit_post(post, actor=people["participant"], body=spam + " 7")
+        factory.reply(other, people["participant"], body=f"{copy} {n + 1} minutes")
+    services.edit_post(post, actor=people["participant"], body=copy + " 7 minutes")
     html = _page(client, thread, people["participant"]).get_data(as_text=True)
     assert "Your edit is waiting for review." in html and "The reset worked for me." in html
     edit = client.get(f"/p/{post.id}/edit").get_data(as_text=True)
-    assert "Your edit is waiting for review." in edit and spam + " 7" in edit
+    assert "Your edit is waiting for review." in edit and copy + " 7" in edit
     client.post("/logout")
     html = _page(client, thread, people["outsider"]).get_data(as_text=True)
     assert "The reset worked for me." in html and "waiting for review" not in html

@@ -111,16 +111,19 @@ def is_unrestricted(user: User | None) -> bool:
 
 
 def can_accept(user: User | None, thread: Thread, post: Post) -> bool:
-    """The asker, or staff, marks one live reply as the answer (not while sanctioned)."""
-    if not _known(user) or post.is_question or post.is_deleted or post.thread_id != thread.id:
+    """The asker, or staff, marks one live, published reply as the answer (not while
+    sanctioned): a post waiting for review must never be shown to readers as the answer."""
+    if (not _known(user) or post.is_question or post.is_deleted or post.thread_id != thread.id
+            or post.status is not PostStatus.PUBLISHED):
         return False
     return (user.id == thread.author_id or is_staff(user)) and is_unrestricted(user)
 
 
 def can_vote(user: User | None, post: Post) -> bool:
-    """One helpful vote per member on someone else's live post (not while sanctioned)."""
+    """One helpful vote per member on someone else's live, published post (not while
+    sanctioned)."""
     return (can_post(user) and user.id != post.author_id and not post.is_deleted
-            and is_unrestricted(user))
+            and post.status is PostStatus.PUBLISHED and is_unrestricted(user))
 
 
 def can_flag(user: User | None, post: Post) -> bool:

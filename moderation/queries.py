@@ -113,6 +113,7 @@ class Step:
     label: str
     needed: int
     have: int
+    note: str = ""  # said instead of "you have N" ("no sanction ever")
 
     @property
     def met(self) -> bool:
@@ -139,13 +140,16 @@ def _steps(requirement: trust.Requirement, stats: trust.TrustStats) -> tuple[Ste
     """The requirement's thresholds (from trust.py), the ones that ask for anything."""
     clean = stats.days_since_violation
     wanted = (
-        ("days since you joined", requirement.min_days, stats.account_age_days),
-        ("posts", requirement.min_posts, stats.post_count),
-        ("accepted answers", requirement.min_accepted_answers, stats.accepted_answers),
+        (("day" if requirement.min_days == 1 else "days") + " since you joined",
+         requirement.min_days, stats.account_age_days, ""),
+        ("posts", requirement.min_posts, stats.post_count, ""),
+        ("accepted answers", requirement.min_accepted_answers, stats.accepted_answers, ""),
         ("days since your last sanction", requirement.clean_days,
-         requirement.clean_days if clean is None else clean),
+         requirement.clean_days if clean is None else clean,
+         "you have never been sanctioned" if clean is None else ""),
     )
-    return tuple(Step(label, int(need), int(have)) for label, need, have in wanted if need)
+    return tuple(Step(label, int(need), int(have), note)
+                 for label, need, have, note in wanted if need)
 
 
 def trust_summary(user: User, now: datetime | None = None) -> TrustSummary:

@@ -509,3 +509,19 @@ def test_search_empty_or_junk_query_renders_helpful_page(client, question, query
 
 def test_search_symbols_only_explains_what_to_type(client):
     assert "only symbols or punctuation" in _html(client.get("/search?q=%2A%2A%2A"))
+
+
+@pytest.mark.parametrize("role", [Role.MODERATOR, Role.ADMIN])
+def test_held_reply_cannot_be_accepted_or_voted_by_those_who_can_see_it(client, factory, question,
+                                                                        role):
+    # a post waiting for review must never reach readers as "Accepted answer"
+    held = factory.reply(question, factory.user("troll"))
+    held.status = PostStatus.HELD
+    db.session.commit()
+    login(client, factory.user("mod", role=role))
+    page = _html(client.get(f"/t/{question.id}"))
+    assert f"/p/{held.id}/accept" not in page and f"/p/{held.id}/vote" not in page
+    assert client.post(f"/p/{held.id}/accept").status_code == 403
+    assert client.post(f"/p/{held.id}/vote").status_code == 403
+    db.session.refresh(held)
+    assert question.accepted_post_id is None and held.helpful_count == 0

@@ -233,7 +233,9 @@ def test_trust_summary_new_member_from_trust_and_engine_config(app, factory):
     assert summary.next.level == 1 and summary.next.links_per_post == config.link_limits[1]
     steps = {s.label: s for s in summary.steps}
     assert steps["posts"].needed == needs.min_posts and steps["posts"].have == 0
-    assert steps["days since you joined"].needed == needs.min_days
+    joined = "day since you joined" if needs.min_days == 1 else "days since you joined"
+    assert steps[joined].needed == needs.min_days
+    assert steps["days since your last sanction"].note == "you have never been sanctioned"
 
 
 def test_trust_summary_regular_member_next_level_granted_by_hand(app, factory):

@@ -92,14 +92,35 @@ def default_data_dir() -> Path:
 
 
 def _checkout_candidates() -> list[Path]:
-    """<repo root>/../shared/data, then the same beside a git worktree's main checkout."""
+    """<repo root>/../shared/data, then the same beside a git worktree's main checkout, then
+    beside the local repository this one was cloned from (`git clone . /tmp/fresh`)."""
     candidates = [REPO_ROOT.parent / "shared" / "data"]
     git = REPO_ROOT / ".git"
     if git.is_file():  # a worktree: "gitdir: <main>/.git/worktrees/<name>"
         gitdir = Path(git.read_text(encoding="utf-8").partition("gitdir:")[2].strip())
         main = gitdir.parent.parent.parent
         candidates.append(main.parent / "shared" / "data")
+    elif (git / "config").is_file():
+        origin = _local_origin(git / "config")
+        if origin is not None:
+            candidates.append(origin.parent / "shared" / "data")
     return candidates
+
+
+def _local_origin(config: Path) -> Path | None:
+    """The origin remote's folder when it is a local path, from .git/config."""
+    section = ""
+    for line in config.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == '[remote "origin"]' and line.startswith("url"):
+            url = line.partition("=")[2].strip()
+            url = url.removeprefix("file://")
+            path = Path(url)
+            if path.is_absolute() and path.is_dir():
+                return path.parent if path.name == ".git" else path
+    return None
 
 
 def _root(data_dir: Path | str | None) -> Path:

@@ -161,3 +161,16 @@ def test_fingerprint_is_stable_and_tracks_the_files(data_dir):
     assert "banking77_test.csv" not in names and "davidson_labeled_data.csv" in names
     only_sms = datasets.fingerprint(data_dir, files=["spam/SMSSpamCollection.tsv"])
     assert only_sms != first
+
+
+def test_a_local_clone_finds_the_data_beside_the_repository_it_was_cloned_from(tmp_path):
+    # `git clone . /tmp/fresh && make test`: the data sits beside the original checkout
+    origin = tmp_path / "main"
+    origin.mkdir()
+    config = tmp_path / "config"
+    config.write_text(f'[core]\n\tbare = false\n[remote "origin"]\n\turl = {origin}\n'
+                      '\tfetch = +refs/heads/*:refs/remotes/origin/*\n', encoding="utf-8")
+    assert datasets._local_origin(config) == origin
+    config.write_text('[remote "origin"]\n\turl = https://github.com/example/parley.git\n',
+                      encoding="utf-8")
+    assert datasets._local_origin(config) is None

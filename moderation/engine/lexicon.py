@@ -137,7 +137,7 @@ ad ads advert adverts advertising marketing money account billing-department bil
 customer-care care
 bank banks provider providers isp carrier carriers airline airlines insurer insurers insurance
 supplier suppliers utility retailer retailers platform platforms game games console server
-servers dashboard subscriptions courier couriers shop's bank's app's tool tools program
+servers dashboard subscriptions courier couriers shop's bank's app's program
 programme firmware's telco operator's
 """.split())
 THING_PRONOUNS = frozenset("it this that these those".split())

@@ -49,6 +49,7 @@ def test_threats_without_listed_words_are_not_published(text, model):
     "the new agent is a maggot",
     "Sam you absolute muppet",
     "Tell jo_p to stop posting, what a worthless waste of skin",
+    "You're a useless tool, Sam.",  # "tool" is an insult here, not a product to criticise
 ])
 def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     assert not verdict(text, MEMBER, model).published

@@ -209,7 +209,8 @@ def test_settings_shows_own_trust_level_allowances_and_next_requirements(client,
             "minutes") in html
     assert "Next: trust level 1 (basic)" in html
     days = "day" if needs.min_days == 1 else "days"
-    assert f"{needs.min_posts} posts" in html and f"{needs.min_days} {days} since you joined" in html
+    assert f"{needs.min_posts} posts" in html
+    assert f"{needs.min_days} {days} since you joined" in html
     assert "you have never been sanctioned, done" in html and "1 days" not in html
     assert f"Up to {config.link_limits[1]} links per post" in html
 

@@ -13,6 +13,13 @@ from moderation.engine.pii import mask_payment_numbers
     ("refund to GB82 WEST 1234 5698 7654 32 thanks", "refund to [IBAN ending 5432] thanks"),
     ("IBAN: de89370400440532013000.", "IBAN: [IBAN ending 3000]."),
     ("my account number is 12345678", "my account number is [account ending 5678]"),
+    # before punctuation or in brackets
+    ("card 4111 1111 1111 1111...", "card [card ending 1111]..."),
+    ("card 4111 1111 1111 1111.Thanks", "card [card ending 1111].Thanks"),
+    ("card (4111 1111 1111 1111).", "card ([card ending 1111])."),
+    ("refund to (GB82 WEST 1234 5698 7654 32).", "refund to ([IBAN ending 5432])."),
+    ("my account number is (12345678).", "my account number is ([account ending 5678])."),
+    ("my account number (12345678) is wrong", "my account number ([account ending 5678]) is wrong"),
 ])
 def test_mask_payment_numbers_keeps_kind_and_last_four(text, masked):
     assert mask_payment_numbers(text) == masked
@@ -32,15 +39,3 @@ def test_mask_payment_numbers_leaves_other_text_as_typed(text):
 def test_mask_payment_numbers_is_idempotent():
     once = mask_payment_numbers("card 4111 1111 1111 1111 and GB82 WEST 1234 5698 7654 32")
     assert mask_payment_numbers(once) == once and "1111 1111" not in once
-
-
-@pytest.mark.parametrize(("text", "masked"), [
-    ("card 4111 1111 1111 1111...", "card [card ending 1111]..."),
-    ("card 4111 1111 1111 1111.Thanks", "card [card ending 1111].Thanks"),
-    ("card (4111 1111 1111 1111).", "card ([card ending 1111])."),
-    ("refund to (GB82 WEST 1234 5698 7654 32).", "refund to ([IBAN ending 5432])."),
-    ("my account number is (12345678).", "my account number is ([account ending 5678])."),
-    ("my account number (12345678) is wrong", "my account number ([account ending 5678]) is wrong"),
-])
-def test_mask_payment_numbers_before_punctuation_or_in_brackets(text, masked):
-    assert mask_payment_numbers(text) == masked

@@ -36,6 +36,9 @@ def verdict(text, author, model, **kwargs):
     "hope someone runs you over on your way home",
     "gonna torch that agent's house",
     "k i l l  y o u r s e l f",
+    # against what is someone's: the threat head once needed a word such as "you" or "him"
+    "I will pour acid on your car.",
+    "Tell your wife to be careful tonight.",
 ])
 def test_threats_without_listed_words_are_not_published(text, model):
     for author in (NEW, MEMBER):
@@ -59,6 +62,8 @@ def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     "Immigrants are vermin, all of them.",
     "m*slims should not be allowed to work in support",
     "send the b0at pe0ple back where they came from",
+    "Ukrainians are beggars now, taking our houses.",  # a group named by nationality
+    "Immigrants are not human, they are vermin.",
 ])
 def test_identity_hate_is_not_published(text, model):
     assert not verdict(text, MEMBER, model).published
@@ -68,8 +73,18 @@ def test_identity_hate_is_not_published(text, model):
     "Immigrants are not vermin and saying so is disgusting.",
     "My girls are sick this week so I'm working from home.",
     "Please send them back to the warehouse, they arrived broken.",
+    # group words describing things, or denying a slur
+    "The white model is trash compared to the black one.",
+    "The English manual is garbage, whoever translated it should be ashamed.",
+    "Refugees aren't parasites, they are people like us.",
+    # taking a complaint further, and criticising any kind of company or its people
+    "If you won't listen, the regulator will.",
+    "Sort this out or I'm going to the ombudsman and the press.",
+    "This bank is a fucking joke.",
+    "This airline is a shambles, four hours on the tarmac.",
+    "Your engineers clearly never test anything before a release.",
 ])
-def test_group_words_that_attack_no_one_are_published(text, model):
+def test_group_words_and_complaints_that_attack_no_one_are_published(text, model):
     assert verdict(text, MEMBER, model).published
 
 
@@ -93,44 +108,6 @@ def test_support_posts_with_numbers_or_one_link_publish_even_as_a_first_post(tex
 ])
 def test_criticism_with_links_or_swearing_publishes_for_new_members(text, model):
     assert verdict(text, NEW, model).published
-
-
-@pytest.mark.parametrize("text", [
-    "I will pour acid on your car.",
-    "Tell your wife to be careful tonight.",
-])
-def test_threats_against_what_is_someones_are_not_published(text, model):
-    # the threat classifier was only counted when a person word ("you", "him") was present
-    for author in (NEW, MEMBER):
-        assert not verdict(text, author, model).published
-
-
-@pytest.mark.parametrize("text", [
-    "If you won't listen, the regulator will.",
-    "Sort this out or I'm going to the ombudsman and the press.",
-    "This bank is a fucking joke.",
-    "This airline is a shambles, four hours on the tarmac.",
-    "Your engineers clearly never test anything before a release.",
-])
-def test_taking_a_complaint_further_and_criticising_any_kind_of_company_publish(text, model):
-    assert verdict(text, MEMBER, model).published
-
-
-@pytest.mark.parametrize("text", [
-    "The white model is trash compared to the black one.",
-    "The English manual is garbage, whoever translated it should be ashamed.",
-    "Refugees aren't parasites, they are people like us.",
-])
-def test_group_words_describing_things_or_denying_a_slur_are_published(text, model):
-    assert verdict(text, MEMBER, model).published
-
-
-@pytest.mark.parametrize("text", [
-    "Ukrainians are beggars now, taking our houses.",
-    "Immigrants are not human, they are vermin.",
-])
-def test_hate_against_groups_named_by_nationality_is_not_published(text, model):
-    assert not verdict(text, MEMBER, model).published
 
 
 @pytest.mark.parametrize("text", [

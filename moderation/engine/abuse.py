@@ -73,6 +73,7 @@ class AbuseReport:
     addresses_someone: bool = False
     escalates: bool = False  # a regulator, a court or the press is named (see lexicon)
     counter_speech: bool = False  # "immigrants are not vermin": a slur on a group denied
+    directed: bool = False  # a finding other than swearing: someone is attacked or threatened
 
     def best(self, check: str) -> AbuseFinding | None:
         """The strongest finding for one check, if any."""
@@ -420,7 +421,7 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
                        names_group=_names_group(tokens, present),
                        addresses_someone=bool(present & _ADDRESSED),
                        escalates=bool(present & lx.ESCALATION),
-                       counter_speech=_counter_speech(tokens, present))
+                       counter_speech=_counter_speech(tokens, present), directed=directed)
 
 
 def _alias(token: str, names: frozenset[str], brand_names: frozenset[str]) -> str:
@@ -496,18 +497,24 @@ _POSSESSIVE = frozenset("my our your his her their".split())
 _NEGATORS = frozenset("not never no".split())
 
 
+def _group_clauses(tokens: list[str]):
+    """(group word, the 3 words before, the clause after) for every identity-group word not
+    owned ("my girls"): what generalisations and counter-speech are read from."""
+    for i, tok in enumerate(tokens):
+        if tok not in lx.IDENTITY_GROUPS or (i and tokens[i - 1] in _POSSESSIVE):
+            continue
+        after = tokens[i + 1:i + 7]
+        clause = after[:next((k for k, t in enumerate(after) if t in _BOUNDARY), len(after))]
+        yield tok, tokens[max(0, i - 3):i], clause
+
+
 def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
     """Hate against a group named by who they are: "<group> are vermin", "ban all <group>",
     "<group> should not be allowed ...", "i hate <group>". A negation ("are not vermin") or a
     possessive ("my girls are sick") is not a generalisation."""
     if present.isdisjoint(lx.IDENTITY_GROUPS):
         return []
-    for i, tok in enumerate(tokens):
-        if tok not in lx.IDENTITY_GROUPS or (i and tokens[i - 1] in _POSSESSIVE):
-            continue
-        before, after = tokens[max(0, i - 3):i], tokens[i + 1:i + 7]
-        clause = [t for t in after[:next((k for k, t in enumerate(after) if t in _BOUNDARY),
-                                         len(after))]]
+    for tok, before, clause in _group_clauses(tokens):
         barred = clause[:2] in (["should", "not"], ["must", "not"], ["should", "never"],
                                 ["need", "to"]) and bool({"allowed", "banned"} & set(clause))
         if _NEGATORS & set(clause[:3]) and not barred:
@@ -524,14 +531,8 @@ def _counter_speech(tokens: list[str], present: frozenset[str]) -> bool:
     clause ("immigrants are not vermin", "refugees aren't parasites")."""
     if present.isdisjoint(lx.IDENTITY_GROUPS) or present.isdisjoint(lx.DEHUMANISING):
         return False
-    for i, tok in enumerate(tokens):
-        if tok not in lx.IDENTITY_GROUPS:
-            continue
-        after = tokens[i + 1:i + 7]
-        clause = after[:next((k for k, t in enumerate(after) if t in _BOUNDARY), len(after))]
-        if _NEGATORS & set(clause[:3]) and set(clause) & lx.DEHUMANISING:
-            return True
-    return False
+    return any(_NEGATORS & set(clause[:3]) and set(clause) & lx.DEHUMANISING
+               for _, _, clause in _group_clauses(tokens))
 
 
 def _phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]):
@@ -742,7 +743,7 @@ def _criticises_brand(tokens: list[str], present: frozenset[str]) -> bool:
     """True when the text pairs a negative word with the brand or one of its things, or
     says the brand's people collectively fail ("your engineers never test anything")."""
     if "your" in present and present & _STAFF_PLURALS and present & (_FAILING | _NEGATIVE_WORDS):
-        if any(tok == "your" and tokens[i + 1:i + 3] and set(tokens[i + 1:i + 3]) & _STAFF_PLURALS
+        if any(tok == "your" and _STAFF_PLURALS.intersection(tokens[i + 1:i + 3])
                for i, tok in enumerate(tokens)):
             return True
     if not present & _NEGATIVE_WORDS:

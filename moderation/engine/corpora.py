@@ -90,14 +90,14 @@ def training_tasks(data_dir=None, *, with_abuse: bool = True, redteam: Path | st
                    forum: Path | str = FORUM) -> tuple[dict[str, Pairs], list[str], str]:
     """(pairs per head, the sources used, the data fingerprint) for train_bundle."""
     ordinary = ordinary_texts(data_dir)
-    own = forum_rows(forum)
-    team = redteam_rows(redteam) * REDTEAM_WEIGHT + own * FORUM_WEIGHT
+    own, tune = forum_rows(forum), redteam_rows(redteam)
+    team = tune * REDTEAM_WEIGHT + own * FORUM_WEIGHT
     tasks = {SPAM: _spam_pairs(data_dir, ordinary, team)}
     sources = ["youtube", "sms", "janitr", "davidson", "convabuse", "banking77", "clinc150"]
     if with_abuse:
         tasks.update(_abuse_pairs(data_dir, ordinary, team))
         sources.append("implicit_hate")
-    if redteam_rows(redteam):
+    if tune:
         sources.append("redteam-tune")
     if own:
         sources.append("forum-train")

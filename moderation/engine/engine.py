@@ -160,7 +160,7 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
         scores.pop("abuse.threat_classifier", None)
     if not report.names_group:
         scores.pop("abuse.hate_classifier", None)
-    if report.counter_speech and not any(f.check != "abuse.profanity" for f in report.findings):
+    if report.counter_speech and not report.directed:
         # speaking up for a group: the words of the slur are there, denied
         scores.pop("abuse.hate_classifier", None)
         scores.pop("abuse.classifier", None)

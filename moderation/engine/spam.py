@@ -175,11 +175,28 @@ _SALES = re.compile(
 _PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|gbp|eur|euros?|dollars|pounds)\b|/(?:year|month)\b")
 
 
+# A crypto wallet or token address (Ethereum-style hex, or base58 with letters of both cases and
+# digits, as Solana and Bitcoin use) or a "double your ETH" pitch: on a brand's support forum,
+# someone not yet trusted posting one is promoting a token or running a giveaway scam.
+# A base58 string counts only beside a cashtag or a token word: a long key or serial may be one.
+_HEX_WALLET = re.compile(r"\b0x[0-9a-fA-F]{40}\b")
+_BASE58 = re.compile(r"\b(?=[1-9A-HJ-NP-Za-km-z]*[a-km-z])(?=[1-9A-HJ-NP-Za-km-z]*[A-HJ-NP-Z])"
+                     r"(?=[1-9A-HJ-NP-Za-km-z]*\d)[1-9A-HJ-NP-Za-km-z]{32,44}\b")
+_TOKEN_TALK = re.compile(r"\$[a-z]{2,12}\b|\b(?:token|coin|memecoin|solana|sol|mint|airdrop|"
+                         r"holders?|holding|contract|ca|pump|wallet|moon|dex)\b")
+_CRYPTO_PITCH = re.compile(r"\bdouble your (?:eth|btc|bitcoin|crypto|sol|usdt|money)\b"
+                           r"|\b\d[\d,.]*\s?% roi\b|\bturning \$\d+k? (?:in)?to \$\d+k?\b")
+
+
 def promotion(text: str, domains: list[str], author: AuthorFacts) -> Signal:
     """Selling something, with somewhere to buy it: sales talk plus a link to another site, a
-    price, a handle or "link in bio". Naming a competitor's price is not selling."""
+    price, a handle or "link in bio"; or a crypto wallet address or a "double your ETH" pitch.
+    Naming a competitor's price is not selling."""
     if author.trust_level >= 2:
         return NONE
+    if (_HEX_WALLET.search(text) or _CRYPTO_PITCH.search(lowered(text))
+            or (_BASE58.search(text) and _TOKEN_TALK.search(lowered(text)))):
+        return (0.75, "It promotes a crypto token or wallet, a common scam here.")
     folded = lowered(text)
     sales = {m.group(0) for m in _SALES.finditer(folded)}
     if not sales:

@@ -1,6 +1,8 @@
 """Spam and scam signals other than the classifier: links, domains, bait, helplines, rate."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from moderation.engine import AuthorFacts, EngineConfig, RecentSubmission, Submission, screen
 from moderation.engine.config import DEFAULT_CONFIG
 from moderation.engine.pii import find_pii
@@ -14,6 +16,7 @@ from moderation.engine.spam import (
     logit_shift,
     posting_rate,
     prior_shift,
+    promotion,
     shortener,
 )
 
@@ -68,6 +71,28 @@ def test_helpline_from_staff_is_nothing():
     staff = AuthorFacts(trust_level=4, is_staff=True)
     ad = "Acme customer care helpline toll free 1-888-555-0199"
     assert helpline(ad, find_pii(ad), staff)[0] == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "0x908eE80Ee6e2455fBc2916151c2Bd35DA445E4f2",
+    "$MOLTHUB  ENroGzbLLGYWcEFiV4sp7w6gT8r4T2hFEqsfdy4Ypump",
+    "holders are early, contract: HHafRLwZuDmexTZpdpybjUPvxk799VNw31mvzJ13BAGS",
+    "LIVE: the founder is hosting an ETH event! Double your ETH, only 2 hours left!",
+    "My trading bot just hit 71,057% ROI, here's how",
+    "Day 6 of turning $1k into $100k",
+])
+def test_crypto_token_and_wallet_promotion_from_new_members(text):
+    assert promotion(text, [], _level(0))[0] >= 0.7
+    assert promotion(text, [], _level(2))[0] == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "My router admin key is Xk7pQ2mN9vL4sR8tY3wZ6bH1jF5gDhcA, is that secure?",
+    "Is the ETH port on the back gigabit? My wallet was stolen too, so no card.",
+    "Serial C02XG1ZJJG5H, order 20231145, firmware 3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c",
+])
+def test_keys_serials_and_crypto_words_alone_are_not_promotion(text):
+    assert promotion(text, [], _level(0))[0] == 0.0
 
 
 def test_posting_rate_counts_only_the_window():

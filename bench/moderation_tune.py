@@ -4,7 +4,8 @@
 
 Screens the validation splits (hash "valid" split of YouTube, SMS, Janitr, Davidson and
 implicit-hate; ConvAbuse's and CLINC150's own valid splits; the red-team set's tune half, odd
-ids; the forum training set's validation fifth) at trust 0 and trust 1 and prints, per class
+ids; the forum training set's validation fifth; the first half of the hand-written identity
+set) at trust 0 and trust 1 and prints, per class
 and source, the share handled correctly, and with --show the misjudged texts, as JSON. The
 test splits are never read here: `python -m moderation.engine.evaluate` reports on them.
 """
@@ -24,6 +25,7 @@ from moderation.engine.corpora import forum_rows, redteam_rows  # noqa: E402
 from moderation.engine.model import default_model, load_model  # noqa: E402
 
 IDENTITY = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_valid.json"
+IDENTITY_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_eval.jsonl"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
     "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),
@@ -34,6 +36,13 @@ CONFIG = EngineConfig(brand_names=frozenset({"Brightwave"}),
 THREAD = ThreadContext(thread_id=1, participants=("Sam", "Mia", "dan_k"))
 # class -> must it be published?
 PUBLISH = {"criticism": True, "ordinary": True, "abuse": False, "spam": False}
+
+
+def identity_rows(part: str) -> list[dict]:
+    """The hand-written identity set: ie-0001..0150 validate, ie-0151.. are the test half."""
+    rows = [json.loads(line) for line in IDENTITY_EVAL.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [r for r in rows if (int(r["id"][3:]) <= 150) == (part == "valid")]
 
 
 def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
@@ -47,6 +56,7 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
     conv = datasets.convabuse_examples("valid", data_dir)
     team = redteam_rows(part="valid")
     by_team, by_forum = {}, {}
+    ident = identity_rows("valid")
     for rows, into in ((team, by_team), (forum_rows(part="valid"), by_forum)):
         for row in rows:
             text = f"{row['title']}\n{row['text']}" if row.get("title") else row["text"]
@@ -63,6 +73,7 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "redteam support": by_team.get("support", []),
             "forum support": by_forum.get("support", []),
             "identity mentions": json.loads(IDENTITY.read_text(encoding="utf-8"))["texts"],
+            "identity eval": [r["text"] for r in ident if r["class"] != "hate"],
         },
         "abuse": {
             "convabuse abusive": [e.text for e in conv if e.label == 1],
@@ -76,6 +87,7 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "forum threat": by_forum.get("threat", []),
             "forum insult": by_forum.get("insult", []),
             "forum hate": by_forum.get("hate", []),
+            "identity eval hate": [r["text"] for r in ident if r["class"] == "hate"],
         },
         "spam": {
             "sms+youtube spam": [e.text for e in spam if e.label == 1],

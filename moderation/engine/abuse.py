@@ -497,26 +497,49 @@ _POSSESSIVE = frozenset("my our your his her their".split())
 _NEGATORS = frozenset("not never no".split())
 
 
+_GROUP_PEOPLE = frozenset("""people men women folk folks kids children families guys lads boys
+girls parents""".split())
+_NOT_HUMAN = frozenset("human humans people person persons".split())
+
+
 def _group_clauses(tokens: list[str]):
-    """(group word, the 3 words before, the clause after) for every identity-group word not
-    owned ("my girls"): what generalisations and counter-speech are read from."""
+    """(group word, the 3 words before, the clause after) for every group of people named and
+    not owned ("my girls"): an identity-group word, or a group adjective with a word for people
+    ("autistic kids"). What generalisations and counter-speech are read from."""
     for i, tok in enumerate(tokens):
-        if tok not in lx.IDENTITY_GROUPS or (i and tokens[i - 1] in _POSSESSIVE):
+        if tok in lx.IDENTITY_GROUPS:
+            start = i + 1
+        elif (tok in lx.GROUP_ADJECTIVES and i + 1 < len(tokens)
+              and tokens[i + 1] in _GROUP_PEOPLE):
+            start = i + 2
+        else:
             continue
-        after = tokens[i + 1:i + 7]
+        if i and tokens[i - 1] in _POSSESSIVE:
+            continue
+        after = tokens[start:start + 6]
         clause = after[:next((k for k, t in enumerate(after) if t in _BOUNDARY), len(after))]
         yield tok, tokens[max(0, i - 3):i], clause
+
+
+def _denied(clause: list[str], words: frozenset[str]) -> bool:
+    """True when a negation in the clause's first three words is followed within three words
+    by one of `words` ("are not vermin", "aren't even human")."""
+    return any(t in _NEGATORS and words.intersection(clause[k + 1:k + 4])
+               for k, t in enumerate(clause[:3]))
 
 
 def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
     """Hate against a group named by who they are: "<group> are vermin", "ban all <group>",
     "<group> should not be allowed ...", "i hate <group>". A negation ("are not vermin") or a
     possessive ("my girls are sick") is not a generalisation."""
-    if present.isdisjoint(lx.IDENTITY_GROUPS):
+    if present.isdisjoint(lx.IDENTITY_GROUPS) and present.isdisjoint(lx.GROUP_ADJECTIVES):
         return []
     for tok, before, clause in _group_clauses(tokens):
         barred = clause[:2] in (["should", "not"], ["must", "not"], ["should", "never"],
                                 ["need", "to"]) and bool({"allowed", "banned"} & set(clause))
+        if _denied(clause, _NOT_HUMAN) and "just" not in before:
+            # "trans people aren't even human": denying that a group is human
+            return [AbuseFinding("abuse.hate", 0.9, REASONS["hate"], tok)]
         if _NEGATORS & set(clause[:3]) and not barred:
             continue
         if (set(clause) & lx.DEHUMANISING or (_EXCLUDE & set(before)) or barred
@@ -529,10 +552,10 @@ def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFi
 def _counter_speech(tokens: list[str], present: frozenset[str]) -> bool:
     """True when a group is named and a dehumanising word said of it is denied in the same
     clause ("immigrants are not vermin", "refugees aren't parasites")."""
-    if present.isdisjoint(lx.IDENTITY_GROUPS) or present.isdisjoint(lx.DEHUMANISING):
+    if present.isdisjoint(lx.DEHUMANISING) or (present.isdisjoint(lx.IDENTITY_GROUPS)
+                                                and present.isdisjoint(lx.GROUP_ADJECTIVES)):
         return False
-    return any(_NEGATORS & set(clause[:3]) and set(clause) & lx.DEHUMANISING
-               for _, _, clause in _group_clauses(tokens))
+    return any(_denied(clause, lx.DEHUMANISING) for _, _, clause in _group_clauses(tokens))
 
 
 def _phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]):

@@ -137,6 +137,10 @@ def _abuse(submission: Submission, config: EngineConfig, signals: Signals,
     return report
 
 
+# Above this identity-hate probability (with a group named) criticism of the brand in the same
+# post no longer protects it; chosen on the validation rows (bench/moderation_tune.py).
+HATE_OVER_CRITICISM = 0.7
+
 CLASSIFIER_REASONS = {
     "abuse.classifier": "It reads like an insult or an attack on a person to our filter.",
     "abuse.threat_classifier": "It reads like a threat of harm to our filter.",
@@ -171,6 +175,10 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
     for check, reason in CLASSIFIER_REASONS.items():
         if check in scores:
             signals.add(check, scores[check], reason)
+    if scores.get("abuse.hate_classifier", 0.0) >= HATE_OVER_CRITICISM:
+        # "your call centre is full of <group>, they're dirty and clueless": the complaint
+        # about the brand does not shelter what is said about a group of people
+        signals.scores.pop("abuse.brand_criticism", None)
 
 
 def _spam_rules(submission: Submission, author: AuthorFacts, config: EngineConfig,

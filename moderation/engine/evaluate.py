@@ -232,6 +232,27 @@ def redteam_sources(path: Path | str) -> list[Source]:
     return out
 
 
+IDENTITY_CLASSES = {"ordinary": "ordinary", "criticism": "criticism", "hate": "abuse"}
+IDENTITY_TEST_FROM = 151  # ie-0001..0150 are validation rows (bench/moderation_tune.py)
+
+
+def identity_sources(sets_dir: Path | str = HAND_WRITTEN) -> list[Source]:
+    """The test half of the hand-written identity set (identity_eval.jsonl): posts that mention
+    who people are, and hate without slurs; one source per class, kinds reported apart."""
+    path = Path(sets_dir) / "identity_eval.jsonl"
+    if not path.is_file():
+        return []
+    rows = [r for r in redteam_rows(path) if int(r["id"].split("-")[1]) >= IDENTITY_TEST_FROM]
+    out = []
+    for label, cls in IDENTITY_CLASSES.items():
+        cases = [Case(r["text"], kind=r.get("kind") or "") for r in rows if r["class"] == label]
+        out.append(Source(f"hand-written identity {label} (test half)", cls, cases))
+        for kind in sorted({c.kind for c in cases if c.kind}):
+            out.append(Source(f"hand-written identity {label}: {kind}", cls,
+                              [c for c in cases if c.kind == kind], in_total=False))
+    return out
+
+
 def limit_sources(sources: list[Source], limit: int | None) -> list[Source]:
     """A deterministic slice: each source's first `limit` cases by a hash of their text."""
     if not limit:
@@ -469,7 +490,7 @@ def evaluate(data_dir: Path | str | None = None, *, model: ModelBundle | None = 
     sources = public_sources(data_dir)
     if sets_dir and (Path(sets_dir) / "criticism.json").is_file():
         settings["hand"] = hand_setting(sets_dir)
-        sources += hand_written_sources(sets_dir)
+        sources += hand_written_sources(sets_dir) + identity_sources(sets_dir)
     redteam_found = bool(redteam) and Path(redteam).is_file()
     if redteam_found:
         sources += redteam_sources(redteam)

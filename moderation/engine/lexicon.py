@@ -84,7 +84,8 @@ chargeback trustpilot reviews review complaint complaints tribunal mp congressma
 DEHUMANISING = frozenset("""
 vermin parasites parasite animals animal plague subhuman subhumans degenerates degenerate freaks
 rats cockroaches filth scum disgusting worthless inferior livestock monkeys apes peasants savages
-insects pests leeches dogs pigs trash garbage diseased criminals rapists terrorists sick
+insects pests leeches dogs pigs trash garbage diseased criminals rapists terrorists sick beggars
+spongers scroungers freeloaders invaders thieves
 """.split())
 
 SLURS_HARD = frozenset("""

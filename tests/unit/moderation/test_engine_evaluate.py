@@ -162,3 +162,20 @@ def test_indexed_wordset_answers_like_a_linear_scan():
     for probe in ("ass", "@$5", "4ss", "as", "asss", "1diot", "id1ot", "idiom", "*****",
                   "b.i.t", "bxixt", "asshat", "@sshat", ""):
         assert (probe in indexed) == any(w == probe for w in words), probe
+
+
+def test_identity_set_reports_only_its_test_half_by_class(tmp_path):
+    rows = [{"id": f"ie-{i:04d}", "class": cls, "kind": "k", "text": f"text {i}"}
+            for i, cls in ((1, "hate"), (150, "ordinary"), (151, "hate"), (152, "ordinary"),
+                           (300, "criticism"))]
+    (tmp_path / "identity_eval.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    found = {s.name: (s.cls, [c.text for c in s.cases])
+             for s in evaluate.identity_sources(tmp_path)
+             if s.in_total}
+    assert found == {
+        "hand-written identity ordinary (test half)": ("ordinary", ["text 152"]),
+        "hand-written identity criticism (test half)": ("criticism", ["text 300"]),
+        "hand-written identity hate (test half)": ("abuse", ["text 151"]),
+    }
+    assert evaluate.identity_sources(tmp_path / "missing") == []

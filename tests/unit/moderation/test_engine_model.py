@@ -91,7 +91,8 @@ def test_shipped_model_has_every_head_and_ships_no_noncommercial_data():
     bundle = default_model()
     assert bundle.heads == HEADS
     assert "op_spam" not in bundle.trained_on and "stormfront" not in bundle.trained_on
-    assert set(bundle.trained_on) - {"redteam-tune", "forum-train"} <= set(datasets.LICENCES)
+    assert (set(bundle.trained_on) - {"redteam-tune", "forum-train", "identity-train"}
+            <= set(datasets.LICENCES))
     assert bundle.data_fingerprint == datasets.fingerprint()
 
 

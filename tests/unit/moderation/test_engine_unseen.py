@@ -64,6 +64,12 @@ def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     "send the b0at pe0ple back where they came from",
     "Ukrainians are beggars now, taking our houses.",  # a group named by nationality
     "Immigrants are not human, they are vermin.",
+    # denying a group is human; a group named by an adjective and a word for people
+    "Disabled people aren't even human.",
+    "Immigrants are not even people, just animals.",
+    "Autistic kids are vermin.",
+    # hate inside a complaint about the brand: the complaint does not shelter it
+    "Your call centre is full of Pakistanis, filthy lazy lot, I'm sick of your service.",
 ])
 def test_identity_hate_is_not_published(text, model):
     assert not verdict(text, MEMBER, model).published
@@ -77,6 +83,8 @@ def test_identity_hate_is_not_published(text, model):
     "The white model is trash compared to the black one.",
     "The English manual is garbage, whoever translated it should be ashamed.",
     "Refugees aren't parasites, they are people like us.",
+    "Deaf people are not parasites, they are customers like you.",
+    "Your call centre staff are useless and I'm sick of your service.",
     # taking a complaint further, and criticising any kind of company or its people
     "If you won't listen, the regulator will.",
     "Sort this out or I'm going to the ombudsman and the press.",

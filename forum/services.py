@@ -81,9 +81,13 @@ class PermissionDenied(ServiceError):
 
 class PostingRefused(PermissionDenied):
     """Moderation refuses any posting right now (a mute, suspension or ban); the message
-    names the rule, and the form keeps the text."""
+    names the rule, and the form keeps the text. The code is the sanction's own
+    (account_muted, ...), as every other refusal of a sanctioned member says."""
 
-    code = "posting_refused"
+    def __init__(self, message: str, *, restriction=None):
+        super().__init__(message)
+        if restriction is not None:
+            self.code = restriction.error_code
 
 
 class AccountRestricted(PermissionDenied):
@@ -577,7 +581,8 @@ def _screen(request: ScreenRequest) -> Screening:
     """Ask moderation; a refusal (muted, suspended) stores nothing and says why."""
     verdict = screening.screener().screen(request)
     if verdict.refuse:
-        raise PostingRefused(verdict.explanation or "You cannot post right now.")
+        raise PostingRefused(verdict.explanation or "You cannot post right now.",
+                             restriction=permissions.restriction(request.author))
     return verdict
 
 

@@ -688,6 +688,12 @@ def _flag_outcome_message(post: Post, upheld: bool, decision: str, rule: str) ->
             f"{' under ' + rule if rule else ''}. Thank you.")
 
 
+def _forgive_violation(user: User) -> None:
+    """An overturned decision no longer counts against the member."""
+    member = standing(user)
+    member.violations = max(0, member.violations - 1)
+
+
 def _record_violation(user: User) -> None:
     row = standing(user)
     row.violations += 1
@@ -745,6 +751,7 @@ def sanction(user: User, kind: SanctionKind, *, actor: User, rule: str, reason: 
                    ends_at=ends, actor_id=actor.id)
     db.session.add(row)
     _apply_standing(user, kind, ends)
+    _record_violation(user)  # a sanction is an upheld violation, as a rejection is
     restrictions.forget(user.id)
     db.session.flush()
     audit.record(AuditAction.SANCTION, actor=actor, target_type="sanction", target_id=row.id,
@@ -811,6 +818,7 @@ def nuke_spammer(user: User, *, actor: User, reason: str = "Spam account.",
     db.session.add(Sanction(user_id=user.id, kind=SanctionKind.BAN, rule_code=rule,
                             reason=reason, actor_id=actor.id))
     standing(user).banned = True
+    _record_violation(user)
     restrictions.forget(user.id)
     audit.record(AuditAction.NUKE, actor=actor, target_type="user", target_id=user.id,
                  subject_user_id=user.id, rule_code=rule, reason=reason,
@@ -900,14 +908,15 @@ def _overturn(row: Appeal, actor: User) -> tuple[list[Thread], PostRevision | No
     have done (returned with the threads to commit)."""
     if row.sanction is not None:
         _clear_sanction(row.sanction)
+        _forgive_violation(row.sanction.user)
         return [], None
     item = row.review_item
+    counted = item.decision == "reject"  # what counted a violation (a hide or nuke did not)
     item.status, item.decision = ReviewStatus.APPROVED, "overturned_on_appeal"
     edit = forum_services.apply_turned_down_revision(item.post, body=item.text_snapshot)
     forum_services.set_visibility(item.post, PostStatus.PUBLISHED)
-    if item.decision_rule and item.decided_by_id is not None:
-        member = standing(item.author)
-        member.violations = max(0, member.violations - 1)
+    if counted:
+        _forgive_violation(item.author)
     for flag in db.session.scalars(select(Flag).where(Flag.post_id == item.post_id,
                                                       Flag.outcome == FlagOutcome.UPHELD)):
         flag.outcome = FlagOutcome.DISMISSED

@@ -178,9 +178,9 @@ THREAD_ID = {"name": "thread_id", "in": "path", "required": True, "schema": INTE
 
 
 def _posting_refused() -> dict:
-    return forbidden(("forbidden", "posting_refused", *SANCTION_CODES),
+    return forbidden(("forbidden", MUTED_CODE, *SANCTION_CODES),
                      "forbidden: the token's owner may not post here (an imported placeholder "
-                     "account, a deleted thread); posting_refused: they are muted, nothing is "
+                     "account, a deleted thread); account_muted: they are muted, nothing is "
                      "stored; account_suspended, account_banned: they are suspended or banned. "
                      + SANCTION_NOTE)
 

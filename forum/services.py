@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -81,9 +82,13 @@ class PermissionDenied(ServiceError):
 
 class PostingRefused(PermissionDenied):
     """Moderation refuses any posting right now (a mute, suspension or ban); the message
-    names the rule, and the form keeps the text."""
+    names the rule, and the form keeps the text. The code is the sanction's own
+    (account_muted, ...), as every other refusal of a sanctioned member says."""
 
-    code = "posting_refused"
+    def __init__(self, message: str, *, restriction=None):
+        super().__init__(message)
+        if restriction is not None:
+            self.code = restriction.error_code
 
 
 class AccountRestricted(PermissionDenied):
@@ -577,7 +582,8 @@ def _screen(request: ScreenRequest) -> Screening:
     """Ask moderation; a refusal (muted, suspended) stores nothing and says why."""
     verdict = screening.screener().screen(request)
     if verdict.refuse:
-        raise PostingRefused(verdict.explanation or "You cannot post right now.")
+        raise PostingRefused(verdict.explanation or "You cannot post right now.",
+                             restriction=permissions.restriction(request.author))
     return verdict
 
 
@@ -812,15 +818,22 @@ def apply_pending_revision(post: Post) -> PostRevision | None:
     return None if revision is None else _apply_revision(post, revision)
 
 
-def apply_turned_down_revision(post: Post, *, body: str) -> PostRevision | None:
+def apply_turned_down_revision(post: Post, *, body: str,
+                               stored: Callable[[str], str] = str) -> PostRevision | None:
     """A turned-down edit was overturned on appeal: the edit its author proposed becomes the
-    post's text, exactly as if a moderator had released it from the queue. `body`
-    is the text the decision was about, so a later proposal (the author edited again) is left
-    to its own review. Returns the revision applied, or None when that edit is not waiting."""
+    post's text, exactly as if a moderator had released it from the queue. `body` is the
+    text the decision was about, as the caller stored it; `stored` turns the proposal into
+    that form (moderation masks card and bank numbers), so a proposal that differs from it
+    only by that masking is the same edit, applied in the stored form. A later proposal (the
+    author edited again) is left to its own review. Returns the revision applied, or None
+    when that edit is not waiting."""
     revision = draft_revision(post)
     if (revision is None or revision.status is not RevisionStatus.REJECTED
-            or revision.body_source != body):
+            or stored(revision.body_source) != body):
         return None
+    revision.body_source = body
+    if revision.title is not None:
+        revision.title = stored(revision.title)
     return _apply_revision(post, revision)
 
 

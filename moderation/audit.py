@@ -7,6 +7,7 @@ import enum
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -108,6 +109,39 @@ def to_csv(rows: Iterable[AuditEvent]) -> str:
                          row.target_id, row.subject_user_id, row.rule_code or "", row.reason,
                          row.text_snapshot, _json(row.before), _json(row.after)])
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of an audit row's before/after as people read it; old or new is None when
+    the row did not record that side."""
+
+    field: str
+    old: str | None
+    new: str | None
+
+
+def changes(before: dict | None, after: dict | None) -> list[Change]:
+    """An audit row's before/after as "field: old -> new", fields in the order recorded (the
+    log page shows these; the CSV export keeps the JSON)."""
+    before, after = before or {}, after or {}
+    return [Change(name.replace("_", " "),
+                   _readable(before[name]) if name in before else None,
+                   _readable(after[name]) if name in after else None)
+            for name in dict.fromkeys([*before, *after])]
+
+
+def _readable(value) -> str:
+    """A JSON value in words: lists joined, mappings as "key value", nothing as "none"."""
+    if value is None or value in ([], {}):
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_readable(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_readable(v)}" for k, v in value.items())
+    return str(value)
 
 
 def _json(value: dict | None) -> str:

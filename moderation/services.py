@@ -4,6 +4,7 @@ rows in the same transaction (written through moderation/audit.py only)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
@@ -30,7 +31,7 @@ from moderation import audit, engine, learning, queries
 from moderation.audit import AuditAction
 from moderation.engine import data as engine_data
 from moderation.engine import trust
-from moderation.engine.pii import mask_payment_numbers
+from moderation.engine.pii import MASK_LABELS, mask_payment_numbers
 from moderation.models import (
     Appeal,
     AppealStatus,
@@ -688,6 +689,12 @@ def _flag_outcome_message(post: Post, upheld: bool, decision: str, rule: str) ->
             f"{' under ' + rule if rule else ''}. Thank you.")
 
 
+def _forgive_violation(user: User) -> None:
+    """An overturned decision no longer counts against the member."""
+    member = standing(user)
+    member.violations = max(0, member.violations - 1)
+
+
 def _record_violation(user: User) -> None:
     row = standing(user)
     row.violations += 1
@@ -745,6 +752,7 @@ def sanction(user: User, kind: SanctionKind, *, actor: User, rule: str, reason: 
                    ends_at=ends, actor_id=actor.id)
     db.session.add(row)
     _apply_standing(user, kind, ends)
+    _record_violation(user)  # a sanction is an upheld violation, as a rejection is
     restrictions.forget(user.id)
     db.session.flush()
     audit.record(AuditAction.SANCTION, actor=actor, target_type="sanction", target_id=row.id,
@@ -811,6 +819,7 @@ def nuke_spammer(user: User, *, actor: User, reason: str = "Spam account.",
     db.session.add(Sanction(user_id=user.id, kind=SanctionKind.BAN, rule_code=rule,
                             reason=reason, actor_id=actor.id))
     standing(user).banned = True
+    _record_violation(user)
     restrictions.forget(user.id)
     audit.record(AuditAction.NUKE, actor=actor, target_type="user", target_id=user.id,
                  subject_user_id=user.id, rule_code=rule, reason=reason,
@@ -887,11 +896,26 @@ def decide_appeal(row: Appeal, *, actor: User, overturn: bool, note: str) -> App
                  after={"outcome": row.status.value, **({"edit": "applied"} if edit else {})})
     outcome = "overturned: the decision is reversed" if overturn else "upheld: the decision stands"
     if edit is not None:
-        outcome += " and your edit is now live"
+        outcome += " and your edit is now live" + _masked_note(edit.body_source)
     _notify(row.user_id, row.review_item.post if row.review_item else None,
             f"Your appeal was {outcome}. {note.strip()}", actor)
     forum_services.commit_changes(*threads)
     return row
+
+
+_MASK_KINDS = "|".join(map(re.escape, MASK_LABELS.values()))
+_MASKED_NUMBER = re.compile(rf"\[(?:{_MASK_KINDS}) ending [0-9A-Za-z]{{1,4}}\]")
+
+
+def _masked_note(text: str) -> str:
+    """Tell the author where a card or bank number in their live edit shows only its last
+    four digits (it was masked when stored, so the full number cannot come back)."""
+    found = list(dict.fromkeys(_MASKED_NUMBER.findall(text)))
+    if not found:
+        return ""
+    numbers = "numbers" if len(found) > 1 else "number"
+    return (f", showing {', '.join(found)} in place of the {numbers} you typed: full card and "
+            "bank numbers are never stored")
 
 
 def _overturn(row: Appeal, actor: User) -> tuple[list[Thread], PostRevision | None]:
@@ -900,14 +924,18 @@ def _overturn(row: Appeal, actor: User) -> tuple[list[Thread], PostRevision | No
     have done (returned with the threads to commit)."""
     if row.sanction is not None:
         _clear_sanction(row.sanction)
+        _forgive_violation(row.sanction.user)
         return [], None
     item = row.review_item
+    counted = item.decision == "reject"  # what counted a violation (a hide or nuke did not)
     item.status, item.decision = ReviewStatus.APPROVED, "overturned_on_appeal"
-    edit = forum_services.apply_turned_down_revision(item.post, body=item.text_snapshot)
+    # The snapshot has card and bank numbers masked, like every stored copy: the proposal is
+    # compared, and applied, in that form (full numbers are never kept to restore).
+    edit = forum_services.apply_turned_down_revision(item.post, body=item.text_snapshot,
+                                                     stored=mask_payment_numbers)
     forum_services.set_visibility(item.post, PostStatus.PUBLISHED)
-    if item.decision_rule and item.decided_by_id is not None:
-        member = standing(item.author)
-        member.violations = max(0, member.violations - 1)
+    if counted:
+        _forgive_violation(item.author)
     for flag in db.session.scalars(select(Flag).where(Flag.post_id == item.post_id,
                                                       Flag.outcome == FlagOutcome.UPHELD)):
         flag.outcome = FlagOutcome.DISMISSED

@@ -101,6 +101,12 @@ def moderation_notice(post):
     return queries.post_notice(post)
 
 
+@bp.app_template_filter("audit_changes")
+def audit_changes(event) -> list[audit.Change]:
+    """An audit row's before/after as readable field: old -> new lines."""
+    return audit.changes(event.before, event.after)
+
+
 @public.app_template_global("member_trust")
 def member_trust(user):
     """The signed-in member's trust level, what it allows and what the next one needs."""

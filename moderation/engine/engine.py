@@ -16,7 +16,7 @@ from . import abuse, pii, spam
 from .config import DEFAULT_CONFIG, EngineConfig, name_tokens
 from .flood import FloodIndex, jaccard, shingles, words
 from .model import ModelBundle
-from .rules import DEFAULT_RULES, RuleSet
+from .rules import DEFAULT_RULES, Rule, RuleSet
 from .types import (
     Action,
     AuthorFacts,
@@ -300,8 +300,9 @@ def explain(action: Action, hits: list[RuleHit], rules: RuleSet, protected: list
     parts = []
     for code in sorted({h.rule for h in blocking}, key=_code_key):
         rule = rules.rule(code)
-        reasons = " ".join(dict.fromkeys(h.reason for h in blocking if h.rule == code and h.reason))
-        parts.append(f"{code} ({rule.title}): {reasons} {rule.advice}".strip())
+        found = [h for h in blocking if h.rule == code]
+        reasons = " ".join(dict.fromkeys(h.reason for h in found if h.reason))
+        parts.append(f"{code} ({rule.title}): {reasons} {_advice(rule, found)}".strip())
     if action is Action.HOLD:
         head = "Your post is waiting for a moderator because it may break "
         tail = " Your text is kept; you can edit it while it waits."
@@ -314,6 +315,23 @@ def explain(action: Action, hits: list[RuleHit], rules: RuleSet, protected: list
         message += (f" If it is published, {', '.join(dict.fromkeys(kinds))} will be removed "
                     "first (R4 Keep private data private); staff can follow up privately.")
     return message
+
+
+# Advice for checks that judge how someone posts, not what the post says: a rule's own advice
+# is about its text ("remove the promotion or extra links") and would not fit a post held only
+# for its posting rate or for being a copy.
+CHECK_ADVICE = {
+    "spam.rate": "Slow down before posting again.",
+    "spam.flood": "Post it once, in the thread it belongs to.",
+}
+
+
+def _advice(rule: Rule, hits: list[RuleHit]) -> str:
+    """What to change: the rule's advice, unless every hit under it has advice of its own."""
+    checks = sorted({h.check for h in hits})
+    if checks and all(c in CHECK_ADVICE for c in checks):
+        return " ".join(CHECK_ADVICE[c] for c in checks)
+    return rule.advice
 
 
 def _explain_redacted(hits: list[RuleHit], rules: RuleSet, followup: bool) -> str:

@@ -632,8 +632,8 @@ def _every_operation(thread, post) -> dict[tuple[str, str], tuple[str, dict | No
     }
 
 
-MUTED_REFUSALS = {("/threads", "POST"): "posting_refused",
-                  ("/threads/{thread_id}/posts", "POST"): "posting_refused",
+MUTED_REFUSALS = {("/threads", "POST"): "account_muted",
+                  ("/threads/{thread_id}/posts", "POST"): "account_muted",
                   ("/posts/{post_id}/flags", "POST"): "account_muted"}
 
 
@@ -673,5 +673,29 @@ def test_openapi_403_codes_of_every_token_operation_include_suspended_and_banned
         assert {"account_suspended", "account_banned"} <= codes, (path, method)
     assert _documented_403_codes(document, "/posts/{post_id}/flags", "POST") >= {
         "account_muted", "forbidden"}
-    assert _documented_403_codes(document, "/threads", "POST") >= {"posting_refused",
-                                                                   "forbidden"}
+    for path in ("/threads", "/threads/{thread_id}/posts"):
+        codes = _documented_403_codes(document, path, "POST")
+        assert codes >= {"account_muted", "forbidden"} and "posting_refused" not in codes
+
+
+def test_api_post_by_muted_member_is_refused_account_muted_and_nothing_stored(make_app,
+                                                                            factory):
+    member, moderator = factory.user("carol"), factory.user("mod", role=Role.MODERATOR)
+    thread = factory.thread(body="My router is slow every evening, what can I do?")
+    token = _token(member)
+    moderation.sanction(member, SanctionKind.MUTE, actor=moderator, rule="R1",
+                        reason="Insults.", days=3)
+    screened = make_app(MODERATION_ENABLED=True)
+    with screened.app_context():
+        client = screened.test_client()
+        asked = client.post(f"{API}/threads", headers=_auth(token), json={
+            "title": "Why is my router so slow?", "body": "It is slow every evening."})
+        replied = client.post(f"{API}/threads/{thread.id}/posts", headers=_auth(token),
+                              json={"body": "Same problem here since May."})
+        for response in (asked, replied):
+            assert response.status_code == 403
+            error = response.get_json()["error"]
+            assert error["code"] == "account_muted"
+            assert "mute under R1" in error["message"] and "Insults." in error["message"]
+        assert db.session.scalar(select(func.count(Post.id)).where(
+            Post.author_id == member.id)) == 0

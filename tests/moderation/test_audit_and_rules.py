@@ -13,7 +13,7 @@ from forum.extensions import db
 from forum.models import Role
 from moderation import audit
 from moderation import services as moderation
-from moderation.models import RuleSetVersion
+from moderation.models import RuleSetVersion, SanctionKind
 from moderation.runtime import current_rules
 from tests.moderation.test_views import (
     flagged_item,
@@ -48,6 +48,30 @@ def test_audit_csv_before_and_after_are_json(app, factory, moderator):
     assert json.loads(reject["before"]) == {"status": "published"}
     assert json.loads(reject["after"]) == {"status": "rejected"}
     assert next(r for r in rows if r["action"] == "flag")["before"] == ""
+
+
+def test_audit_log_page_shows_changes_as_field_old_to_new_not_json(app, factory, mod_client,
+                                                                   moderator):
+    author = factory.user()
+    moderation.reject(flagged_item(app, factory, author=author), actor=moderator, rule="R2",
+                      message="Ad.")
+    moderation.sanction(author, SanctionKind.MUTE, actor=moderator, rule="R2", reason="Ads.",
+                        days=2)
+    page = html(mod_client.get("/moderation/audit"))
+    assert '<span class="change-field">status</span>: published → rejected' in page
+    assert '<span class="change-field">kind</span>: mute' in page
+    assert '<span class="change-field">ends at</span>: 20' in page
+    assert '{"status"' not in page and '{"kind"' not in page and "&#34;" not in page
+
+
+def test_audit_changes_read_lists_mappings_and_missing_sides():
+    found = audit.changes({"trust_level": 2, "rules": ["R1"]},
+                          {"trust_level": 1, "scores": {"spam.rate": 0.7}, "banned": True,
+                           "ends_at": None})
+    assert [(c.field, c.old, c.new) for c in found] == [
+        ("trust level", "2", "1"), ("rules", "R1", None), ("scores", None, "spam.rate 0.7"),
+        ("banned", None, "yes"), ("ends at", None, "none")]
+    assert audit.changes(None, None) == []
 
 
 def test_audit_log_readable_by_moderators_without_export(app, factory, mod_client, moderator):

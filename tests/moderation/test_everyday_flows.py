@@ -283,3 +283,50 @@ def test_appeal_overturned_after_a_newer_edit_keeps_the_newer_text(factory):
     assert post.body_source == "The reset worked after the firmware update."
     assert post.revision_count == 2 and services.draft_revision(post) is None
     assert "edit is now live" not in _latest_notice(author)
+
+
+CARD = "4111 1111 1111 1111"
+
+
+def _stored_nowhere_in_full(post) -> bool:
+    texts = [post.body_source, post.body_html, *(r.body_source for r in services.revisions(post))]
+    return all(CARD not in text and CARD.replace(" ", "") not in text for text in texts)
+
+
+def test_appeal_overturned_on_card_masked_edit_applies_it_masked_and_tells_the_author(factory):
+    thread = factory.thread()
+    author = factory.user()
+    post = factory.reply(thread, author, body=LONG_FIX)
+    services.edit_post(post, actor=author,
+                       body=f"{LONG_FIX} They charged my card {CARD} twice.{INSULT}")
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    assert item.status is ReviewStatus.REJECTED and "[card ending 1111]" in item.text_snapshot
+    appeal = _overturn_appeal(factory, author, item)
+    assert post.body_source == f"{LONG_FIX} They charged my card [card ending 1111] twice.{INSULT}"
+    assert post.revision_count == 2 and services.draft_revision(post) is None
+    assert _stored_nowhere_in_full(post)
+    notice = _latest_notice(author)
+    assert "edit is now live" in notice and "[card ending 1111] in place of the number" in notice
+    assert "never stored" in notice
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == AuditAction.APPEAL_DECIDED, AuditEvent.target_id == appeal.id))
+    assert event.after == {"outcome": "overturned", "edit": "applied"}
+
+
+def test_appeal_overturned_on_edit_kept_with_the_full_number_applies_the_masked_form(factory):
+    thread = factory.thread()
+    author = factory.user()
+    post = factory.reply(thread, author, body=LONG_FIX)
+    services.edit_post(post, actor=author,
+                       body=f"{LONG_FIX} They charged my card {CARD} twice.{INSULT}")
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    # A proposal kept before numbers were masked in every stored copy: only the review
+    # item's snapshot has the masked form.
+    full = f"{LONG_FIX} They charged my card {CARD} twice.{INSULT}"
+    services.draft_revision(post).body_source = full
+    db.session.commit()
+    _overturn_appeal(factory, author, item)
+    assert post.body_source == item.text_snapshot and "[card ending 1111]" in post.body_source
+    assert post.revision_count == 2 and services.draft_revision(post) is None
+    assert _stored_nowhere_in_full(post)
+    assert "edit is now live" in _latest_notice(author)

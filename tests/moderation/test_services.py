@@ -467,6 +467,40 @@ def test_decide_appeal_upheld_keeps_sanction(app, factory, moderator, other_mode
     assert "upheld" in notices(member)[-1]
 
 
+def test_sanction_counts_a_violation_lifting_keeps_it_overturning_removes_it(
+        app, factory, moderator, other_moderator):
+    lifted, appealed = factory.user(), factory.user()
+    for member in (lifted, appealed):
+        moderation.sanction(member, SanctionKind.SUSPENSION, actor=moderator, rule="R1",
+                            reason="Threats.", days=7)
+        assert queries.standing_of(member).violations == 1
+    moderation.lift_sanction(db.session.scalar(select(Sanction).where(
+        Sanction.user_id == lifted.id)), actor=moderator, reason="Served enough.")
+    assert queries.standing_of(lifted).violations == 1
+    row = moderation.appeal(actor=appealed, text="Not me.", sanction_row=db.session.scalar(
+        select(Sanction).where(Sanction.user_id == appealed.id)))
+    moderation.decide_appeal(row, actor=other_moderator, overturn=True, note="Wrong account.")
+    assert queries.standing_of(appealed).violations == 0
+
+
+def test_nuke_counts_one_violation(app, factory, moderator):
+    spammer = factory.user()
+    moderation.nuke_spammer(spammer, actor=moderator)
+    assert queries.standing_of(spammer).violations == 1
+
+
+def test_overturned_hide_does_not_take_away_a_violation(app, factory, moderator,
+                                                        other_moderator):
+    author = factory.user()
+    moderation.reject(flagged_item(app, factory, author=author), actor=moderator, rule="R2",
+                      message="No ads.")
+    hidden = flagged_item(app, factory, author=author, reason="off_topic")
+    moderation.reject(hidden, actor=moderator, rule="R5", message="New thread.", hide_only=True)
+    row = moderation.appeal(actor=author, text="It is on topic.", item=hidden)
+    moderation.decide_appeal(row, actor=other_moderator, overturn=True, note="It is.")
+    assert queries.standing_of(author).violations == 1
+
+
 def test_decide_appeal_overturned_ban_is_lifted(app, factory, moderator, other_moderator):
     member = factory.user()
     ban = moderation.sanction(member, SanctionKind.BAN, actor=moderator, rule="R2",

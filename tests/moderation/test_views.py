@@ -486,6 +486,32 @@ def test_mute_refuses_posting_with_rule_shown(app, factory, mod_client):
     assert "mute" in notices(member)[-1] and "R1 (Be respectful)" in notices(member)[-1]
 
 
+def _violations_shown(page: str) -> int:
+    return int(re.search(r"<dt>Violations</dt><dd>(\d+)</dd>", page).group(1))
+
+
+def test_member_page_counts_suspension_as_a_violation(app, factory, mod_client):
+    member = factory.user()
+    assert _violations_shown(html(mod_client.get(f"/moderation/users/{member.id}"))) == 0
+    response = mod_client.post(f"/moderation/users/{member.id}/sanction", data={
+        "kind": "suspension", "rule": "R1", "reason": "Threats in two threads.", "days": "7"})
+    assert response.status_code == 303
+    page = html(mod_client.get(f"/moderation/users/{member.id}"))
+    assert "Suspension" in page and _violations_shown(page) == 1
+
+
+def test_member_page_counts_rejection_and_sanction_but_not_a_hide(app, factory, mod_client,
+                                                                  moderator):
+    member = factory.user()
+    moderation.reject(flagged_item(app, factory, author=member), actor=moderator, rule="R2",
+                      message="No ads.")
+    moderation.reject(flagged_item(app, factory, author=member, reason="off_topic"),
+                      actor=moderator, rule="R5", message="New thread, please.", hide_only=True)
+    moderation.sanction(member, SanctionKind.WARNING, actor=moderator, rule="R2",
+                        reason="Advertising.")
+    assert _violations_shown(html(mod_client.get(f"/moderation/users/{member.id}"))) == 2
+
+
 def test_sanction_bad_input_keeps_reason(app, factory, mod_client):
     member = factory.user()
     response = mod_client.post(f"/moderation/users/{member.id}/sanction", data={

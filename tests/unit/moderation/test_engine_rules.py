@@ -120,6 +120,37 @@ def test_rule_r2_posting_faster_than_level_allows_is_held(newcomer):
     assert verdict.action is Action.HOLD and "spam.rate" in verdict.scores
 
 
+def _fast_poster(now):
+    """A new member who has just posted three times: the next post trips spam.rate."""
+    recent = tuple(RecentSubmission(f"post {i}", now - timedelta(minutes=i)) for i in range(3))
+    return AuthorFacts(trust_level=0, post_count=3, recent_submissions=recent)
+
+
+def test_rule_r2_rate_hold_advises_slowing_down_not_removing_promotion():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    verdict = screen(Submission("another one", submitted_at=now), _fast_poster(now))
+    assert [(h.rule, h.check) for h in verdict.hits] == [("R2", "spam.rate")]
+    assert "Slow down" in verdict.explanation
+    assert "promotion" not in verdict.explanation and "links" not in verdict.explanation
+
+
+def test_rule_r1_abuse_also_over_rate_gives_each_rule_advice_that_fits():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    verdict = screen(Submission("What an idiot.", submitted_at=now), _fast_poster(now))
+    assert {h.check for h in verdict.hits} == {"abuse.attack", "spam.rate"}
+    r1, r2 = verdict.explanation.split("R2 (No spam or advertising):")
+    assert DEFAULT_RULES.rule("R1").advice in r1
+    assert "Slow down" in r2 and "promotion" not in verdict.explanation
+
+
+def test_rule_r2_promotion_over_rate_keeps_the_rule_advice():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    text = "Huge discount on cheap watches, shop now https://watches.example/deal"
+    verdict = screen(Submission(text, submitted_at=now), _fast_poster(now))
+    assert {"spam.promotion", "spam.rate"} <= {h.check for h in verdict.hits}
+    assert DEFAULT_RULES.rule("R2").advice in verdict.explanation
+
+
 def test_rule_r3_fake_helpline_from_member_is_rejected(member):
     text = "Acme customer care helpline toll free +1 888 555 0199, call now 24/7"
     verdict = screen(Submission(text), member)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from forum.extensions import db
-from forum.models import Post, Thread, User, str_enum, utcnow
+from forum.models import Post, PostStatus, Thread, User, str_enum, utcnow
 from moderation.engine.pii import mask_payment_numbers
 
 
@@ -138,6 +138,14 @@ class ReviewItem(db.Model):
     @validates("text_snapshot", "explanation", "decision_message")
     def _mask_snapshot(self, _key, value):
         return _masked(value)
+
+    @property
+    def appealable(self) -> bool:
+        """A decision its author may appeal: a rejection, or a hold that keeps the post from
+        readers while it waits (the rules page promises both). A flagged post still up, or a
+        held edit beside a published post, has taken nothing down yet."""
+        return self.status is ReviewStatus.REJECTED or (
+            self.status is ReviewStatus.PENDING and self.post.status is PostStatus.HELD)
 
 
 class Flag(db.Model):

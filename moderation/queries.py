@@ -354,8 +354,7 @@ def post_notice(post: Post) -> PostNotice | None:
         return PostNotice(
             status=post.status.value, rule_code=code, rule_title=_rule_title(code),
             explanation=item.decision_message or item.explanation, item_id=item.id,
-            can_appeal=item.status is ReviewStatus.REJECTED and not appealed,
-            appealed=appealed)
+            can_appeal=item.appealable and not appealed, appealed=appealed)
     note = db.session.scalar(
         select(Notification).where(Notification.post_id == post.id,
                                    Notification.kind == NotificationKind.MODERATION)
@@ -366,15 +365,16 @@ def post_notice(post: Post) -> PostNotice | None:
 
 @dataclass
 class MemberRecord:
-    """A member's own moderation record: what is waiting, what was decided, sanctions."""
+    """A member's own moderation record: what is waiting, what was decided, sanctions, each
+    with its appeal (a held post may be appealed while it waits)."""
 
-    pending: list[ReviewItem]
+    pending: list[tuple[ReviewItem, Appeal | None]]
     decisions: list[tuple[ReviewItem, Appeal | None]]
     sanctions: list[tuple[Sanction, Appeal | None]]
 
 
 def member_record(user: User) -> MemberRecord:
-    """Rejections (and overturned ones), pending reviews and sanctions, each with its appeal."""
+    """Pending reviews, rejections (and overturned ones) and sanctions, each with its appeal."""
     items = list(db.session.scalars(
         select(ReviewItem).where(ReviewItem.author_id == user.id)
         .options(joinedload(ReviewItem.post), joinedload(ReviewItem.thread))
@@ -384,9 +384,11 @@ def member_record(user: User) -> MemberRecord:
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.user_id == user.id)))
     by_item = {a.review_item_id: a for a in appeals if a.review_item_id}
     by_sanction = {a.sanction_id: a for a in appeals if a.sanction_id}
-    decided = [i for i in items if i.status is ReviewStatus.REJECTED or i.id in by_item]
+    pending = [i for i in items if i.status is ReviewStatus.PENDING]
+    decided = [i for i in items if i.status is not ReviewStatus.PENDING
+               and (i.status is ReviewStatus.REJECTED or i.id in by_item)]
     return MemberRecord(
-        pending=[i for i in items if i.status is ReviewStatus.PENDING],
+        pending=[(i, by_item.get(i.id)) for i in pending],
         decisions=[(i, by_item.get(i.id)) for i in decided],
         sanctions=[(s, by_sanction.get(s.id)) for s in sanctions],
     )

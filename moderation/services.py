@@ -574,6 +574,7 @@ def approve(item: ReviewItem, *, actor: User, note: str = "") -> ReviewItem:
     forum_services.set_visibility(post, PostStatus.PUBLISHED)
     item.status, item.decision, item.decision_message = ReviewStatus.APPROVED, "approve", note
     _settle_flags(post, upheld=False)
+    _appeal_granted(item, actor)
     _learn(item, label=False, actor=actor, rules=item.rules, text=post.body_source)
     audit.record(AuditAction.APPROVE, actor=actor, target_type="post", target_id=post.id,
                  subject_user_id=post.author_id, reason=note or "Approved on review.",
@@ -607,6 +608,7 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
         forum_services.set_visibility(post, PostStatus.REJECTED)
     item.status, item.decision_rule = ReviewStatus.REJECTED, rule
     item.decision = "hide" if hide_only else "reject"
+    _appeal_follows(item, actor)
     item.decision_message = message.strip()
     _settle_flags(post, upheld=True, rule=rule, decision=item.decision)
     _learn(item, label=True, actor=actor, rules=[rule])
@@ -812,10 +814,11 @@ def nuke_spammer(user: User, *, actor: User, reason: str = "Spam account.",
         learning.record(item.text_snapshot or item.post.body_source, task=TrainingTask.SPAM,
                         label=True, author_id=user.id, rule=_spam_rule(item), decided_by=actor,
                         review_item_id=item.id)
-    for item in db.session.scalars(select(ReviewItem).where(
-            ReviewItem.author_id == user.id, ReviewItem.status == ReviewStatus.PENDING)):
+    for item in list(db.session.scalars(select(ReviewItem).where(
+            ReviewItem.author_id == user.id, ReviewItem.status == ReviewStatus.PENDING))):
         item.status, item.decision, item.decision_rule = ReviewStatus.REJECTED, "nuke", rule
         item.decided_by_id, item.decided_at = actor.id, utcnow()
+        _appeal_follows(item, actor)
     db.session.add(Sanction(user_id=user.id, kind=SanctionKind.BAN, rule_code=rule,
                             reason=reason, actor_id=actor.id))
     standing(user).banned = True
@@ -858,8 +861,8 @@ def appeal(*, actor: User, text: str, item: ReviewItem | None = None,
     """Appeal a rejection or a sanction, once."""
     target_user = item.author_id if item is not None else sanction_row.user_id
     _require(actor.id == target_user, "You can only appeal decisions about you.")
-    if item is not None and item.status is not ReviewStatus.REJECTED:
-        raise Conflict("Only a rejection can be appealed.")
+    if item is not None and not item.appealable:
+        raise Conflict("Only a held or rejected post can be appealed.")
     if not text.strip():
         raise ValidationError("Say why the decision should change.", field="text")
     existing = db.session.scalar(select(Appeal.id).where(
@@ -880,27 +883,69 @@ def appeal(*, actor: User, text: str, item: ReviewItem | None = None,
 
 
 def decide_appeal(row: Appeal, *, actor: User, overturn: bool, note: str) -> Appeal:
-    """A different moderator upholds or overturns; the author is told the outcome."""
+    """A different moderator upholds or overturns; the author is told the outcome. Overturning
+    an appealed hold releases the post, as approving it from the queue would (whoever wins
+    the item first decides it); upholding one leaves the post in the queue."""
     _require(permissions.can_moderate(actor))
     if row.status is not AppealStatus.PENDING:
         raise Conflict("This appeal has been decided.")
-    if row.original_moderator_id == actor.id:
+    item = row.review_item
+    if actor.id in (row.original_moderator_id, item.decided_by_id if item else None):
         raise PermissionDenied("A different moderator must decide this appeal.")
     if not note.strip():
         raise ValidationError("Explain the outcome to the member.", field="note")
+    held = item is not None and item.status is ReviewStatus.PENDING
+    if held and overturn:
+        _take_for_decision(item, actor)
     row.status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
     row.decided_by_id, row.decided_at, row.note = actor.id, utcnow(), note.strip()
     threads, edit = _overturn(row, actor) if overturn else ([], None)
     audit.record(AuditAction.APPEAL_DECIDED, actor=actor, target_type="appeal", target_id=row.id,
                  subject_user_id=row.user_id, reason=note.strip(),
                  after={"outcome": row.status.value, **({"edit": "applied"} if edit else {})})
+    _notify(row.user_id, item.post if item else None,
+            f"Your appeal was {_appeal_outcome(overturn, held, edit)}. {note.strip()}", actor)
+    forum_services.commit_changes(*threads)
+    return row
+
+
+def _appeal_outcome(overturn: bool, held: bool, edit: PostRevision | None) -> str:
+    """What the author is told happened, after 'Your appeal was '."""
+    if held:
+        return ("overturned: your post is released from review and is now public" if overturn
+                else "upheld: your post stays held until a moderator reviews it")
     outcome = "overturned: the decision is reversed" if overturn else "upheld: the decision stands"
     if edit is not None:
         outcome += " and your edit is now live" + _masked_note(edit.body_source)
-    _notify(row.user_id, row.review_item.post if row.review_item else None,
-            f"Your appeal was {outcome}. {note.strip()}", actor)
-    forum_services.commit_changes(*threads)
-    return row
+    return outcome
+
+
+def _pending_appeal(item: ReviewItem) -> Appeal | None:
+    """The author's appeal of this item's hold, waiting for a moderator, if any."""
+    return db.session.scalar(select(Appeal).where(Appeal.review_item_id == item.id,
+                                                  Appeal.status == AppealStatus.PENDING))
+
+
+def _appeal_follows(item: ReviewItem, actor: User) -> None:
+    """A held item the author appealed was rejected from the queue: the appeal now stands
+    against that rejection, so the moderator who made it is not the one to decide it."""
+    waiting = _pending_appeal(item)
+    if waiting is not None:
+        waiting.original_moderator_id = actor.id
+
+
+def _appeal_granted(item: ReviewItem, actor: User) -> None:
+    """A held item the author appealed was approved from the queue: the appeal got what it
+    asked for and is closed as overturned (the approval notice tells the author)."""
+    waiting = _pending_appeal(item)
+    if waiting is None:
+        return
+    note = "Released on review: the post is public."
+    waiting.status, waiting.decided_by_id = AppealStatus.OVERTURNED, actor.id
+    waiting.decided_at, waiting.note = utcnow(), note
+    audit.record(AuditAction.APPEAL_DECIDED, actor=actor, target_type="appeal",
+                 target_id=waiting.id, subject_user_id=waiting.user_id, reason=note,
+                 after={"outcome": AppealStatus.OVERTURNED.value})
 
 
 _MASK_KINDS = "|".join(map(re.escape, MASK_LABELS.values()))
@@ -928,6 +973,8 @@ def _overturn(row: Appeal, actor: User) -> tuple[list[Thread], PostRevision | No
         return [], None
     item = row.review_item
     counted = item.decision == "reject"  # what counted a violation (a hide or nuke did not)
+    if item.decision is None:  # an appealed hold: its flags were never settled
+        _settle_flags(item.post, upheld=False)
     item.status, item.decision = ReviewStatus.APPROVED, "overturned_on_appeal"
     # The snapshot has card and bank numbers masked, like every stored copy: the proposal is
     # compared, and applied, in that form (full numbers are never kept to restore).

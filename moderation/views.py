@@ -474,7 +474,8 @@ def _appeal_target(target: str) -> dict:
 @bp.post("/mine/appeal")
 @login_required
 def appeal():
-    """Appeal a rejection or a sanction, once; a different moderator decides."""
+    """Appeal a hold, a rejection or a sanction, once; a different moderator decides. Sent
+    from the notice on the post, the author goes back there (?next=)."""
     form = forms.AppealForm()
     target = _appeal_target(form.target.data)
     if not form.validate_on_submit():
@@ -486,7 +487,7 @@ def appeal():
         return _mine_page((form.target.data, form), exc.status, exc.message)
     flash("Your appeal was sent. A different moderator will decide and tell you the outcome.",
           "success")
-    return redirect(url_for(".mine"), 303)
+    return redirect(safe_next(url_for(".mine")), 303)
 
 
 def _appeals_page(failed: tuple[int, object] | None = None, status: int = 200,

@@ -431,6 +431,72 @@ def test_appeal_pending_item_conflicts(app, factory):
         moderation.appeal(actor=author, text="Why?", item=item)
 
 
+def test_appeal_of_held_post_reaches_moderators_and_overturn_publishes_it(app, factory,
+                                                                          other_moderator):
+    author = factory.user()
+    item = held_item(app, factory, author=author)
+    assert item.post.status is PostStatus.HELD and item.status is ReviewStatus.PENDING
+    row = moderation.appeal(actor=author, text="It is a genuine tip, not an ad.", item=item)
+    assert row.original_moderator_id is None and row in queries.appeals(pending=True)
+    moderation.decide_appeal(row, actor=other_moderator, overturn=True, note="Fair, it helps.")
+    assert row.status is AppealStatus.OVERTURNED
+    assert item.post.status is PostStatus.PUBLISHED and item.status is ReviewStatus.APPROVED
+    assert item.decided_by_id == other_moderator.id and item.decision == "overturned_on_appeal"
+    assert item not in queries.review_queue(queries.QueueFilter()).items
+    assert "released from review and is now public" in notices(author)[-1]
+    assert db.session.scalar(select(TrainingExample.label)) is False
+    assert [e.after for e in audit_rows("appeal_decided")] == [{"outcome": "overturned"}]
+
+
+def test_appeal_of_held_post_upheld_leaves_it_in_the_queue(app, factory, other_moderator):
+    author = factory.user()
+    item = held_item(app, factory, author=author)
+    row = moderation.appeal(actor=author, text="Please publish it.", item=item)
+    moderation.decide_appeal(row, actor=other_moderator, overturn=False, note="A moderator "
+                             "will look at the links first.")
+    assert row.status is AppealStatus.UPHELD
+    assert item.status is ReviewStatus.PENDING and item.post.status is PostStatus.HELD
+    assert "stays held until a moderator reviews it" in notices(author)[-1]
+
+
+def test_appealed_hold_approved_from_the_queue_closes_the_appeal(app, factory, moderator):
+    author = factory.user()
+    item = held_item(app, factory, author=author)
+    row = moderation.appeal(actor=author, text="Not an ad.", item=item)
+    moderation.approve(item, actor=moderator)
+    assert row.status is AppealStatus.OVERTURNED and row.decided_by_id == moderator.id
+    assert queries.appeals(pending=True) == []
+    assert item.post.status is PostStatus.PUBLISHED
+
+
+def test_appealed_hold_rejected_from_the_queue_stands_against_the_rejection(
+        app, factory, moderator, other_moderator):
+    author = factory.user()
+    item = held_item(app, factory, author=author)
+    row = moderation.appeal(actor=author, text="Not an ad.", item=item)
+    moderation.reject(item, actor=moderator, rule="R2", message="It is an ad.")
+    assert row.status is AppealStatus.PENDING and row.original_moderator_id == moderator.id
+    with pytest.raises(services.PermissionDenied, match="different moderator"):
+        moderation.decide_appeal(row, actor=moderator, overturn=False, note="Mine.")
+    moderation.decide_appeal(row, actor=other_moderator, overturn=True, note="It is a tip.")
+    assert item.post.status is PostStatus.PUBLISHED
+    assert queries.standing_of(author).violations == 0
+
+
+def test_appeal_of_flag_hidden_post_overturned_dismisses_the_flags(app, factory,
+                                                                   other_moderator):
+    author, flagger = factory.user(), factory.user(role=Role.STAFF)
+    post = published_reply(app, factory, author)
+    moderation.flag_post(post, actor=flagger, reason="spam")
+    item = moderation._pending_item(post)
+    assert post.status is PostStatus.HELD
+    row = moderation.appeal(actor=author, text="It is not spam.", item=item)
+    moderation.decide_appeal(row, actor=other_moderator, overturn=True, note="Agreed.")
+    assert post.status is PostStatus.PUBLISHED
+    assert db.session.scalar(select(Flag.outcome)) is FlagOutcome.DISMISSED
+    assert db.session.get(MemberStanding, flagger.id).flags_dismissed == 1
+
+
 def test_decide_appeal_needs_a_different_moderator(app, factory, moderator, other_moderator):
     author = factory.user()
     row = moderation.appeal(actor=author, text="Unfair.",

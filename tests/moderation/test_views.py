@@ -631,6 +631,70 @@ def test_held_post_notice_shows_rule_and_explanation_to_author(app, factory, mod
     assert "Waiting for a moderator" not in stranger and "great deals" not in stranger
 
 
+def _notice_appeal_form(page: str, item) -> tuple[str, str] | None:
+    """(action, form body) of the appeal form the post's notice offers for item, if any."""
+    for action, body in re.findall(
+            r'<form[^>]*method="post" action="(/moderation/mine/appeal[^"]*)"[^>]*>(.*?)</form>',
+            page, re.S):
+        if f'name="target" value="item:{item.id}"' in body:
+            return action.replace("&amp;", "&"), body
+    return None
+
+
+def test_held_post_notice_offers_appeal_that_reaches_the_appeals_queue(app, factory, mod_client):
+    author = factory.user()
+    item = held_item(app, factory, author=author)
+    client = signed_in(app, author)
+    page = html(client.get(f"/t/{item.thread_id}"))
+    assert "Waiting for a moderator" in page and "Edit and resubmit" in page
+    action, body = _notice_appeal_form(page, item)
+    assert 'name="csrf_token"' in body and 'name="text"' in body
+    sent = client.post(action, data={"target": f"item:{item.id}",
+                                     "text": "It is a real tip about cables."})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/p/{item.post_id}")
+    appeal = db.session.scalar(select(Appeal))
+    assert appeal.review_item_id == item.id and appeal.status is AppealStatus.PENDING
+    queue = html(mod_client.get("/moderation/appeals"))
+    assert "It is a real tip about cables." in queue and "Against the hold of" in queue
+    after = html(client.get(f"/t/{item.thread_id}"))
+    assert _notice_appeal_form(after, item) is None and "Appeal sent" in after
+    record = html(client.get("/moderation/mine"))
+    assert 'class="appeal-state"' in record and f'value="item:{item.id}"' not in record
+
+
+def test_held_post_appeal_without_text_keeps_the_form_on_the_record(app, factory):
+    author = factory.user()
+    item = held_item(app, factory, author=author)
+    response = signed_in(app, author).post(
+        f"/moderation/mine/appeal?next=/p/{item.post_id}",
+        data={"target": f"item:{item.id}", "text": "  "})
+    assert response.status_code == 400
+    page = html(response)
+    assert "Say why the decision should change." in page
+    assert f'name="target" value="item:{item.id}"' in page
+    assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+def test_held_post_appeal_refused_without_csrf_token(make_app, factory):
+    author = factory.user()
+    guarded = make_app(MODERATION_ENABLED=True, WTF_CSRF_ENABLED=True)
+    with guarded.app_context():
+        item = held_item(guarded, factory, author=author)
+        client = guarded.test_client()
+        login_page = html(client.get("/login"))
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page)
+        client.post("/login", data={"login": author.username, "password": PASSWORD,
+                                    "csrf_token": token.group(1)})
+        page = html(client.get(f"/t/{item.thread_id}"))
+        action, body = _notice_appeal_form(page, item)
+        data = {"target": f"item:{item.id}", "text": "It is a real tip."}
+        assert client.post(action, data=data).status_code == 400
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+        assert client.post(action, data={**data, "csrf_token": csrf}).status_code == 303
+        assert db.session.scalar(select(func.count(Appeal.id))) == 1
+
+
 def test_rejected_question_notice_offers_appeal(app, factory, moderator):
     author = factory.user()
     with screening_off(app):
@@ -641,7 +705,7 @@ def test_rejected_question_notice_offers_appeal(app, factory, moderator):
     moderation.reject(item, actor=moderator, rule="R2", message="Promotional question.")
     page = html(signed_in(app, author).get(f"/t/{thread.id}"))
     assert "Not published" in page and "Promotional question." in page
-    assert f'href="/moderation/mine#item-{item.id}">Appeal' in page
+    assert _notice_appeal_form(page, item) is not None
 
 
 def test_notifications_page_shows_moderation_message(app, factory, moderator):

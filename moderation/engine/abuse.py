@@ -73,6 +73,7 @@ class AbuseReport:
     addresses_someone: bool = False
     escalates: bool = False  # a regulator, a court or the press is named (see lexicon)
     counter_speech: bool = False  # "immigrants are not vermin": a slur on a group denied
+    praise: bool = False  # "refugees are welcome here", and no hostile word anywhere
     directed: bool = False  # a finding other than swearing: someone is attacked or threatened
 
     def best(self, check: str) -> AbuseFinding | None:
@@ -98,19 +99,22 @@ def normalise(text: str, known: frozenset[str] = frozenset()) -> list[str]:
         text = replace_emails(text, " ")
     if "'" in text:
         text = _apostrophes(text)
-    tokens = [_resolve(t) for t in _TOKEN.findall(text)]
+    # a word in single quotes ("'vermin'") is the word: the quote marks are not letters
+    tokens = [_resolve(t.strip("'") or t) for t in _TOKEN.findall(text)]
     if _HINT_SPACED.search(text):
         tokens = _join_spaced(tokens)
     return _second_person(tokens)
 
 
+_CONTRACTION = re.compile(r"y'all|(?<=[a-z])(?:n't|'re|'m|'ll|'ve|'d|'s)(?![a-z])")
+_EXPANDED = dict(_APOSTROPHES)
+
+
 def _apostrophes(text: str) -> str:
     """ "you're" -> "you are", "don't" -> "do not", "he's" -> "he is" (possessives too: harmless
-    here, "Dave's router" still names the router)."""
-    for short, long in _APOSTROPHES:
-        if short in text:
-            text = text.replace(short, long)
-    return text
+    here, "Dave's router" still names the router). Only after a letter and at a word's end:
+    "'refugees'" and "'dumb'" are quoted words, not contractions."""
+    return _CONTRACTION.sub(lambda m: _EXPANDED[m.group(0)], text)
 
 
 def _second_person(tokens: list[str]) -> list[str]:
@@ -421,7 +425,8 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
                        names_group=_names_group(tokens, present),
                        addresses_someone=bool(present & _ADDRESSED),
                        escalates=bool(present & lx.ESCALATION),
-                       counter_speech=_counter_speech(tokens, present), directed=directed)
+                       counter_speech=_counter_speech(tokens, present), directed=directed,
+                       praise=_praise(tokens, present))
 
 
 def _alias(token: str, names: frozenset[str], brand_names: frozenset[str]) -> str:
@@ -498,7 +503,7 @@ _NEGATORS = frozenset("not never no".split())
 
 
 _GROUP_PEOPLE = frozenset("""people men women folk folks kids children families guys lads boys
-girls parents""".split())
+girls parents community communities""".split())
 _NOT_HUMAN = frozenset("human humans people person persons".split())
 
 
@@ -556,6 +561,72 @@ def _counter_speech(tokens: list[str], present: frozenset[str]) -> bool:
                                                 and present.isdisjoint(lx.GROUP_ADJECTIVES)):
         return False
     return any(_denied(clause, lx.DEHUMANISING) for _, _, clause in _group_clauses(tokens))
+
+
+_HOSTILE = (lx.NEGATIVE | _INSULTS | lx.DEHUMANISING | lx.SLURS_HARD | lx.SLURS_SOFT
+            | lx.VIOLENCE | _EXCLUDE | _EXCLUDED_BY | _NEGATORS
+            | frozenset("but except though however unless yet".split()))
+_COPULAS = frozenset("are is were be being make makes made deserve deserves".split())
+_PRAISE_CUES = frozenset("like people human deserve deserves".split())
+# "the white race is the most beautiful creation": a race praised as such is supremacism
+_SUPREMACY = frozenset("white whites race aryan aryans nordic".split())
+_FILLERS = frozenset("""so really very truly such the most some of all just too also a an
+absolutely genuinely honestly always such simply incredibly""".split())
+
+
+def _praise(tokens: list[str], present: frozenset[str]) -> bool:
+    """True when a group of people is praised or welcomed ("trans people are valid", "I love
+    Muslims", "refugees deserve respect") in a post with no hostile, violent, negated or
+    contrasting word anywhere ("but", "not"): then no one is attacked for who they are."""
+    if (present & _HOSTILE or present & _SUPREMACY
+            or not present & (lx.PRAISE | lx.PRAISING_VERBS | _PRAISE_CUES)):
+        return False
+    for _, before, clause in _group_clauses(tokens):
+        if lx.PRAISING_VERBS & set(before[-2:]):
+            return True
+        words = [t for t in clause if t not in _FILLERS]
+        while words[:1] and words[0] in _GROUP_PEOPLE:  # "trans people are valid"
+            words = words[1:]
+        if words[:1] and words[0] in _COPULAS:
+            praised = words[1:3]
+            if lx.PRAISE & set(praised) and "at" not in words[1:4]:
+                return True
+            if words[0].startswith("deserve") and lx.DESERVED & set(praised):
+                return True
+            if words[1:3] in (["like", "everyone"], ["like", "anyone"], ["like", "us"]) or (
+                    words[1:2] in (["people"], ["human"], ["humans"]) and "too" in clause):
+                return True
+    return False
+
+
+_QUOTED = re.compile(r"[\"“”]([^\"“”\n]{2,200})[\"“”]"
+                     r"|(?<!\w)['‘]((?:[^'‘’\n]|(?<=\w)['’](?=\w)){2,200}?)['’](?!\w)")
+_CONDEMN = re.compile(
+    r"\b(?:report(?:ed|ing)?|flag(?:ged)?|wrong|disgusting|vile|ignorant|hurtful|hateful|racis[mt]"
+    r"|bigot(?:ed|ry)?|sexis[mt]|homophobic|transphobic|offensive|unacceptable|no place"
+    r"|not ok(?:ay)?"
+    r"|stop|harmful|nonsense|myth|untrue|false|not true|isn'?t true|apologi[sz]e|apology|shameful"
+    r"|awful|horrible|gross|sick of|tired of|conspiracy|stereotype|prejudice|shouldn'?t say)\b",
+    re.IGNORECASE)
+
+
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|youre|u|ur|ya)\b", re.IGNORECASE)
+
+
+def without_condemned_quotes(text: str) -> str | None:
+    """The text with its quoted words taken out, when a post about a group of people condemns
+    or reports what it quotes ("Saying 'refugees are parasites' is disgusting", "Reported the
+    post that says 'women can't do tech'"): the quoted words are what is condemned, not what
+    is said. None when nothing is quoted, when a quote speaks to someone ("you"), when the
+    words outside the quotes condemn nothing, or when no group of people is named."""
+    quotes = [a or b for a, b in _QUOTED.findall(text)]
+    if not quotes or any(_SECOND_PERSON.search(q) for q in quotes):
+        return None  # "'you're a moron', stop it": words aimed at someone are judged as said
+    outside = _QUOTED.sub(" ", text)
+    if not _CONDEMN.search(outside):
+        return None
+    tokens = normalise(text)
+    return outside if _names_group(tokens, frozenset(tokens)) else None
 
 
 def _phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]):

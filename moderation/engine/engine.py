@@ -124,14 +124,20 @@ def _private_data(submission: Submission, author: AuthorFacts, config: EngineCon
     return found
 
 
+def _judged_text(submission: Submission) -> str:
+    """What the abuse checks and classifiers read: the post, less any words it quotes in
+    order to condemn or report them (abuse.without_condemned_quotes)."""
+    return abuse.without_condemned_quotes(submission.text) or submission.text
+
+
 def _abuse(submission: Submission, config: EngineConfig, signals: Signals,
            known: frozenset[str]) -> abuse.AbuseReport:
     """Attacks on people, told apart from criticism of the brand."""
     names = config.staff_names
     if submission.thread and submission.thread.participants:
         names = names | name_tokens(submission.thread.participants)
-    report = abuse.analyse(submission.text, names=names, brand_names=config.brand_names,
-                           known=known)
+    report = abuse.analyse(_judged_text(submission), names=names,
+                           brand_names=config.brand_names, known=known)
     for finding in report.findings:
         signals.add(finding.check, finding.score, finding.reason)
     return report
@@ -156,7 +162,7 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
     to be aimed at and is not counted when it is a complaint taken to a regulator, a court or
     the press; identity hate needs a group of people named (or a slur).
     """
-    scores = model.scores(submission.text)
+    scores = model.scores(_judged_text(submission))
     threat_found = any(f.check in ("abuse.threat", "abuse.self_harm") for f in report.findings)
     if not report.addresses_someone or (report.escalates and not threat_found):
         # no one to threaten, or the "threat" is to take the complaint to a regulator,
@@ -164,6 +170,13 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
         scores.pop("abuse.threat_classifier", None)
     if not report.names_group:
         scores.pop("abuse.hate_classifier", None)
+    if report.escalates and not (report.directed or report.targets_person):
+        # "I'm reporting this to Ofcom": a complaint taken further, aimed at no one
+        scores.pop("abuse.classifier", None)
+    if report.praise and not report.directed:
+        # a group praised or welcomed, nothing hostile said: the heads read only the group's name
+        for check in CLASSIFIER_REASONS:
+            scores.pop(check, None)
     if report.counter_speech and not report.directed:
         # speaking up for a group: the words of the slur are there, denied
         scores.pop("abuse.hate_classifier", None)

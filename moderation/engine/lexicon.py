@@ -154,6 +154,27 @@ behaving become became becoming not truly damn bloody fucking freaking effing fr
 absolute no-good goddamn
 """.split())
 
+# Praise or welcome said of a group ("<group> are wonderful", "<group> deserve respect", "we
+# welcome <group>"): in a post with no hostile word at all, a group praised is not hate. The
+# learned heads cannot see it: the public hate sets say "<group> are ..." mostly in hate.
+PRAISE = frozenset("""
+amazing awesome great good lovely wonderful brilliant kind kindest kinder nice nicest friendly
+welcoming welcome welcomed valid beautiful strong stronger smart clever brave talented
+hardworking generous proud honest helpful loyal caring fantastic incredible inspiring
+inspirational important valued valuable equal human humans fine normal respected admirable
+gifted funny warm decent wise resilient best heroes treasure blessing asset assets lucky
+""".split())
+PRAISING_VERBS = frozenset("""
+love loved adore admire admired respect respected support supported welcome welcomed celebrate
+appreciate value thank proud
+""".split())
+DESERVED = frozenset("respect rights dignity equality kindness better love support".split())
+# Words of violence: a post with one is never read as praise, whatever else it says.
+VIOLENCE = frozenset("""
+kill killed killing die dead death shoot shot burn burned hang hanged murder bomb bombed gas
+gassed hurt punch beat beaten stab stabbed destroy exterminate wipe eradicate lynch
+""".split())
+
 # Negative words that make a sentence criticism when aimed at the brand.
 NEGATIVE = frozenset("""
 worst terrible awful horrible useless joke scam scams scammers ripoff rip-off garbage trash

@@ -29,6 +29,12 @@ def test_normalise_obfuscated_word_reads_as_the_word(text, word):
     assert word in normalise(text)
 
 
+def test_normalise_reads_quoted_words_as_words_and_expands_only_contractions():
+    assert normalise("they said 'refugees are vermin' and 'dumb', don't y'all") == [
+        "they", "said", "refugees", "are", "vermin", "and", "dumb", ",", "do", "not", "you",
+        "all"]
+
+
 def test_normalise_text_speak_pronouns_expand():
     assert normalise("u r an idiot") == ["you", "are", "an", "idiot"]
     assert normalise("ur router") == ["your", "router"]

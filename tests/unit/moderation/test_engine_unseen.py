@@ -70,6 +70,9 @@ def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     "Autistic kids are vermin.",
     # hate inside a complaint about the brand: the complaint does not shelter it
     "Your call centre is full of Pakistanis, filthy lazy lot, I'm sick of your service.",
+    # a race praised as such is supremacism; quoting an insult aimed at someone still insults
+    "The white race is the most beautiful creation.",
+    "\"You are a disgusting pig\" is what I think of you, stop posting",
 ])
 def test_identity_hate_is_not_published(text, model):
     assert not verdict(text, MEMBER, model).published
@@ -85,6 +88,15 @@ def test_identity_hate_is_not_published(text, model):
     "Refugees aren't parasites, they are people like us.",
     "Deaf people are not parasites, they are customers like you.",
     "Your call centre staff are useless and I'm sick of your service.",
+    # a group praised or welcomed, with nothing hostile said
+    "Trans people are valid and deserve respect.",
+    "We welcome refugees here, always have.",
+    "Women are amazing engineers.",
+    "Disabled folk are people too.",
+    # quoting hate in order to condemn or report it (single quotes are not contractions)
+    "Saying 'refugees are parasites' is disgusting.",
+    "Reported the reply that said \"women can't do tech\", that's not ok.",
+    "This is going to Ofcom and onto every review site I can find. Enough.",
     # taking a complaint further, and criticising any kind of company or its people
     "If you won't listen, the regulator will.",
     "Sort this out or I'm going to the ombudsman and the press.",

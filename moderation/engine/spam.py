@@ -11,7 +11,7 @@ from datetime import datetime
 
 from .config import EngineConfig
 from .pii import PiiMatch
-from .text import domain_matches, domain_of, lowered
+from .text import URL_RE, domain_matches, domain_of, lowered
 from .types import AuthorFacts, as_utc
 
 Signal = tuple[float, str]
@@ -188,6 +188,15 @@ _CRYPTO_PITCH = re.compile(r"\bdouble your (?:eth|btc|bitcoin|crypto|sol|usdt|mo
                            r"|\b\d[\d,.]*\s?% roi\b|\bturning \$\d+k? (?:in)?to \$\d+k?\b")
 
 
+# Someone promoting themselves: their channel, page, music or project, or asking for follows.
+_SELF_PROMO = re.compile(
+    r"\b(?:sub(?:scribe)? to (?:me|my)|sub4sub|check me out|add me|follow me|support my"
+    r"|(?:check out|go to|visit|listen to|watch|read|like|share) my (?:channel|page|music|mixtape"
+    r"|project|book|video|videos|song|songs|blog|stream|art|work|profile)"
+    r"|(?:help|back|fund) (?:me with )?my (?:project|campaign|book)|get some subs)\b")
+_LINK_WORDS = re.compile(r"[a-z]{2,}")
+
+
 def promotion(text: str, domains: list[str], author: AuthorFacts) -> Signal:
     """Selling something, with somewhere to buy it: sales talk plus a link to another site, a
     price, a handle or "link in bio"; or a crypto wallet address or a "double your ETH" pitch.
@@ -198,6 +207,13 @@ def promotion(text: str, domains: list[str], author: AuthorFacts) -> Signal:
             or (_BASE58.search(text) and _TOKEN_TALK.search(lowered(text)))):
         return (0.75, "It promotes a crypto token or wallet, a common scam here.")
     folded = lowered(text)
+    if _SELF_PROMO.search(folded):
+        return (0.75 if domains else 0.6,
+                "It promotes the writer's own channel, page or project.")
+    if domains and author.trust_level == 0 and len(_LINK_WORDS.findall(
+            URL_RE.sub(" ", folded))) < 3:
+        return (0.7, "It is a link to another site with next to nothing said, from a new "
+                     "member.")
     sales = {m.group(0) for m in _SALES.finditer(folded)}
     if not sales:
         return NONE

@@ -95,6 +95,27 @@ def test_keys_serials_and_crypto_words_alone_are_not_promotion(text):
     assert promotion(text, [], _level(0))[0] == 0.0
 
 
+@pytest.mark.parametrize("text", [
+    "Please check out my channel, I just started making videos!",
+    "add me here... https://www.facebook.com/someband.music",
+    "help me with my project https://www.indiegogo.com/projects/xyz",
+])
+def test_self_promotion_from_new_members(text):
+    domains = counted_domains(tuple(u for u in text.split() if u.startswith("http")),
+                              DEFAULT_CONFIG)
+    assert promotion(text, domains, _level(0))[0] >= 0.6
+    assert promotion(text, domains, _level(2))[0] == 0.0
+
+
+def test_a_bare_link_is_promotion_from_a_brand_new_member_only():
+    domains = ["vimeo.com"]
+    assert promotion("https://vimeo.com/107297364", domains, _level(0))[0] >= 0.7
+    assert promotion("https://vimeo.com/107297364", domains, _level(1))[0] == 0.0
+    answer = "The manual covers it on page 12: https://www.manualslib.com/brand/router"
+    assert promotion(answer, ["manualslib.com"], _level(0))[0] == 0.0
+    assert promotion("My channel 5 is pixelated since the update", [], _level(0))[0] == 0.0
+
+
 def test_posting_rate_counts_only_the_window():
     now = datetime(2026, 1, 1, tzinfo=UTC)
     recent = tuple(RecentSubmission("x", now - timedelta(minutes=m)) for m in (1, 2, 3, 60))

@@ -237,19 +237,27 @@ IDENTITY_TEST_FROM = 151  # ie-0001..0150 are validation rows (bench/moderation_
 
 
 def identity_sources(sets_dir: Path | str = HAND_WRITTEN) -> list[Source]:
-    """The test half of the hand-written identity set (identity_eval.jsonl): posts that mention
-    who people are, and hate without slurs; one source per class, kinds reported apart."""
-    path = Path(sets_dir) / "identity_eval.jsonl"
-    if not path.is_file():
-        return []
-    rows = [r for r in redteam_rows(path) if int(r["id"].split("-")[1]) >= IDENTITY_TEST_FROM]
+    """The hand-written identity sets: posts that mention who people are, and hate without
+    slurs. identity_eval.jsonl's test half (its first half validates) and all of
+    identity_test2.jsonl (written later, by another hand, for testing only); one source per
+    set and class, kinds reported apart."""
     out = []
-    for label, cls in IDENTITY_CLASSES.items():
-        cases = [Case(r["text"], kind=r.get("kind") or "") for r in rows if r["class"] == label]
-        out.append(Source(f"hand-written identity {label} (test half)", cls, cases))
-        for kind in sorted({c.kind for c in cases if c.kind}):
-            out.append(Source(f"hand-written identity {label}: {kind}", cls,
-                              [c for c in cases if c.kind == kind], in_total=False))
+    for name, label_of, keep in (
+            ("identity_eval.jsonl", "identity", lambda r: int(r["id"].split("-")[1])
+             >= IDENTITY_TEST_FROM),
+            ("identity_test2.jsonl", "identity set 2", lambda r: True)):
+        path = Path(sets_dir) / name
+        if not path.is_file():
+            continue
+        rows = [r for r in redteam_rows(path) if keep(r)]
+        half = " (test half)" if name == "identity_eval.jsonl" else " (test)"
+        for label, cls in IDENTITY_CLASSES.items():
+            cases = [Case(r["text"], kind=r.get("kind") or "") for r in rows
+                     if r["class"] == label]
+            out.append(Source(f"hand-written {label_of} {label}{half}", cls, cases))
+            for kind in sorted({c.kind for c in cases if c.kind}):
+                out.append(Source(f"hand-written {label_of} {label}: {kind}", cls,
+                                  [c for c in cases if c.kind == kind], in_total=False))
     return out
 
 

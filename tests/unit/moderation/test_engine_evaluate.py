@@ -170,12 +170,16 @@ def test_identity_set_reports_only_its_test_half_by_class(tmp_path):
                            (300, "criticism"))]
     (tmp_path / "identity_eval.jsonl").write_text(
         "\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    (tmp_path / "identity_test2.jsonl").write_text(json.dumps(
+        {"id": "i2-0001", "class": "hate", "kind": "k", "text": "second set"}) + "\n",
+        encoding="utf-8")
     found = {s.name: (s.cls, [c.text for c in s.cases])
              for s in evaluate.identity_sources(tmp_path)
-             if s.in_total}
+             if s.in_total and s.cases}
     assert found == {
         "hand-written identity ordinary (test half)": ("ordinary", ["text 152"]),
         "hand-written identity criticism (test half)": ("criticism", ["text 300"]),
         "hand-written identity hate (test half)": ("abuse", ["text 151"]),
+        "hand-written identity set 2 hate (test)": ("abuse", ["second set"]),
     }
     assert evaluate.identity_sources(tmp_path / "missing") == []

@@ -554,13 +554,62 @@ def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFi
     return []
 
 
+_DEROGATORY = (lx.DEHUMANISING | lx.NEGATIVE | _INSULTS | frozenset("""stupid lazy dirty
+inferior dangerous violent evil greedy dumb ugly smelly backward primitive savage ignorant
+thick weak worse sick mentally""".split())) - lx.PROFANITY
+
+
 def _counter_speech(tokens: list[str], present: frozenset[str]) -> bool:
-    """True when a group is named and a dehumanising word said of it is denied in the same
-    clause ("immigrants are not vermin", "refugees aren't parasites")."""
-    if present.isdisjoint(lx.DEHUMANISING) or (present.isdisjoint(lx.IDENTITY_GROUPS)
-                                                and present.isdisjoint(lx.GROUP_ADJECTIVES)):
+    """True when a group is named and a dehumanising or derogatory word said of it is denied
+    in the same clause ("immigrants are not vermin", "refugees aren't parasites", "muslims
+    are not stupid"), or hating a group is denied ("i don't hate gay people")."""
+    if present.isdisjoint(lx.IDENTITY_GROUPS) and present.isdisjoint(lx.GROUP_ADJECTIVES):
         return False
-    return any(_denied(clause, lx.DEHUMANISING) for _, _, clause in _group_clauses(tokens))
+    if present.isdisjoint(_DEROGATORY | {"hate", "hated", "said", "wrong"}):
+        return False
+    if any(_says_of_group(clause) for clause in _clauses(tokens)):
+        return False  # "muslims are not stupid, they are evil": something is still said
+    for _, before, clause in _group_clauses(tokens):
+        if _denied(_people_skipped(clause), _DEROGATORY):
+            return True  # "immigrants are not vermin", "muslims are not stupid"
+        if before[-2:] in (["not", "hate"], ["never", "hated"], ["not", "hating"]):
+            return True  # "i don't hate gay people"
+        if before[-2:] == ["never", "said"] or before[-3:-1] == ["never", "said"]:
+            return True  # "i never said trans people are bad"
+    return False
+
+
+_CLAUSE_BREAKS = _BOUNDARY | frozenset("and but while because so".split())
+_OF_GROUP = lx.IDENTITY_GROUPS | lx.GROUP_ADJECTIVES | frozenset(
+    "they them their these those".split())
+
+
+def _clauses(tokens: list[str]) -> list[list[str]]:
+    """The tokens cut at punctuation and at "and", "but", "because"..."""
+    out, current = [], []
+    for tok in tokens:
+        if tok in _CLAUSE_BREAKS:
+            out.append(current)
+            current = []
+        else:
+            current.append(tok)
+    return [c for c in out + [current] if c]
+
+
+def _says_of_group(clause: list[str]) -> bool:
+    """True when a clause about a group (or "they") says a derogatory word of it, not
+    denied ("they are evil"; not "saying so is disgusting", not "are not stupid")."""
+    if set(clause).isdisjoint(_OF_GROUP):
+        return False
+    return any(tok in _DEROGATORY and not _NEGATORS.intersection(clause[max(0, i - 3):i])
+               for i, tok in enumerate(clause))
+
+
+def _people_skipped(clause: list[str]) -> list[str]:
+    """The clause after a group adjective's word for people ("black people are ...")."""
+    while clause[:1] and clause[0] in _GROUP_PEOPLE:
+        clause = clause[1:]
+    return clause
 
 
 _HOSTILE = (lx.NEGATIVE | _INSULTS | lx.DEHUMANISING | lx.SLURS_HARD | lx.SLURS_SOFT

@@ -74,6 +74,7 @@ class AbuseReport:
     escalates: bool = False  # a regulator, a court or the press is named (see lexicon)
     counter_speech: bool = False  # "immigrants are not vermin": a slur on a group denied
     praise: bool = False  # "refugees are welcome here", and no hostile word anywhere
+    swears_at_no_one: bool = False  # swearing, and no one to aim it at ("fuck, that was tough")
     directed: bool = False  # a finding other than swearing: someone is attacked or threatened
 
     def best(self, check: str) -> AbuseFinding | None:
@@ -426,7 +427,22 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
                        addresses_someone=bool(present & _ADDRESSED),
                        escalates=bool(present & lx.ESCALATION),
                        counter_speech=_counter_speech(tokens, present), directed=directed,
-                       praise=_praise(tokens, present))
+                       praise=_praise(tokens, present),
+                       swears_at_no_one=_swears_at_no_one(tokens, present, directed))
+
+
+_TOLD = frozenset("out off up".split())  # "get the fuck out", "piss off": said to someone
+
+
+def _swears_at_no_one(tokens: list[str], present: frozenset[str], directed: bool) -> bool:
+    """True when a post swears and names no one: no person, no "you", no group, no insult
+    word ("thick shit"), no "fuck off" or "get the fuck out". Swearing is masked, not held."""
+    if not present & lx.PROFANITY or directed or present & (_ADDRESSED | _GROUP_CUES):
+        return False
+    if present & (_INSULTS | frozenset("thick dumb stupid".split())):
+        return False
+    return not any(tok in lx.PROFANITY and tokens[i + 1:i + 2] and tokens[i + 1] in _TOLD
+                   for i, tok in enumerate(tokens))
 
 
 def _alias(token: str, names: frozenset[str], brand_names: frozenset[str]) -> str:
@@ -508,9 +524,10 @@ _NOT_HUMAN = frozenset("human humans people person persons".split())
 
 
 def _group_clauses(tokens: list[str]):
-    """(group word, the 3 words before, the clause after) for every group of people named and
-    not owned ("my girls"): an identity-group word, or a group adjective with a word for people
-    ("autistic kids"). What generalisations and counter-speech are read from."""
+    """(group word, the 3 words before, the clause after, the 7 words before) for every group
+    of people named and not owned ("my girls"): an identity-group word, or a group adjective
+    with a word for people ("autistic kids"). What generalisations, praise and counter-speech
+    are read from."""
     for i, tok in enumerate(tokens):
         if tok in lx.IDENTITY_GROUPS:
             start = i + 1
@@ -521,9 +538,9 @@ def _group_clauses(tokens: list[str]):
             continue
         if i and tokens[i - 1] in _POSSESSIVE:
             continue
-        after = tokens[start:start + 6]
+        after = tokens[start:start + 9]
         clause = after[:next((k for k, t in enumerate(after) if t in _BOUNDARY), len(after))]
-        yield tok, tokens[max(0, i - 3):i], clause
+        yield tok, tokens[max(0, i - 3):i], clause, tokens[max(0, i - 7):i]
 
 
 def _denied(clause: list[str], words: frozenset[str]) -> bool:
@@ -539,7 +556,7 @@ def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFi
     possessive ("my girls are sick") is not a generalisation."""
     if present.isdisjoint(lx.IDENTITY_GROUPS) and present.isdisjoint(lx.GROUP_ADJECTIVES):
         return []
-    for tok, before, clause in _group_clauses(tokens):
+    for tok, before, clause, wide in _group_clauses(tokens):
         barred = clause[:2] in (["should", "not"], ["must", "not"], ["should", "never"],
                                 ["need", "to"]) and bool({"allowed", "banned"} & set(clause))
         if _denied(clause, _NOT_HUMAN) and "just" not in before:
@@ -549,9 +566,26 @@ def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFi
             continue
         if (set(clause) & lx.DEHUMANISING or (_EXCLUDE & set(before)) or barred
                 or ("hate" in before and "i" in before)
-                or (set(clause) & _EXCLUDED_BY and "be" in clause)):
+                or (set(clause) & _EXCLUDED_BY and "be" in clause)
+                or (_LOATHING & set(before) and not _NEGATORS & set(wide))
+                or before[-3:-1] == ["worse", "than"] or before[-2:] == ["worse", "than"]
+                or _stirs_loathing(clause)):
             return [AbuseFinding("abuse.hate", 0.9, REASONS["hate"], tok)]
     return []
+
+
+# Loathing a group said outright: "i feel nothing but contempt for <group>", "<group> disgust
+# me". Only with the group as the thing loathed: "seeing refugees treated like this makes me
+# sick" is sympathy, so "makes me sick" alone is not read.
+_LOATHING = frozenset("""hatred contempt disdain loathe loathing despise detest abhor
+revulsion""".split())
+_DISGUST = frozenset("disgust disgusts sicken sickens repulse repulses".split())
+
+
+def _stirs_loathing(clause: list[str]) -> bool:
+    """True when the group is the subject of "disgust(s) me" ("these people disgust me")."""
+    words = [t for t in _people_skipped(clause) if t not in _FILLERS]
+    return words[:1] != [] and words[0] in _DISGUST and words[1:2] == ["me"]
 
 
 _DEROGATORY = (lx.DEHUMANISING | lx.NEGATIVE | _INSULTS | frozenset("""stupid lazy dirty
@@ -569,7 +603,7 @@ def _counter_speech(tokens: list[str], present: frozenset[str]) -> bool:
         return False
     if any(_says_of_group(clause) for clause in _clauses(tokens)):
         return False  # "muslims are not stupid, they are evil": something is still said
-    for _, before, clause in _group_clauses(tokens):
+    for _, before, clause, _ in _group_clauses(tokens):
         if _denied(_people_skipped(clause), _DEROGATORY):
             return True  # "immigrants are not vermin", "muslims are not stupid"
         if before[-2:] in (["not", "hate"], ["never", "hated"], ["not", "hating"]):
@@ -630,7 +664,7 @@ def _praise(tokens: list[str], present: frozenset[str]) -> bool:
     if (present & _HOSTILE or present & _SUPREMACY
             or not present & (lx.PRAISE | lx.PRAISING_VERBS | _PRAISE_CUES)):
         return False
-    for _, before, clause in _group_clauses(tokens):
+    for _, before, clause, _ in _group_clauses(tokens):
         if lx.PRAISING_VERBS & set(before[-2:]):
             return True
         words = [t for t in clause if t not in _FILLERS]
@@ -747,6 +781,8 @@ def insult_target(tokens: list[str], i: int) -> str:
         if right:
             return right
     weak = tok in lx.INSULT_NOUNS_WEAK or tok in lx.INSULT_ADJECTIVES_WEAK
+    if "sorry" in tokens[max(0, i - 6):i] and "for" in tokens[max(0, i - 4):i]:
+        return SELF_TARGET  # "sorry for being such a shithead"
     if tok in lx.INSULT_NOUNS_STRONG and _demonstrative_before(tokens, i):
         return PERSON
     left = _left_anchor(tokens, i, max_unknown=1 if weak else 2)

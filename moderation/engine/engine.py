@@ -170,6 +170,9 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
         scores.pop("abuse.threat_classifier", None)
     if not report.names_group:
         scores.pop("abuse.hate_classifier", None)
+    if report.swears_at_no_one:
+        # swearing with no one to aim it at is masked (R5), not an attack on a person
+        scores.pop("abuse.classifier", None)
     if report.escalates and not (report.directed or report.targets_person):
         # "I'm reporting this to Ofcom": a complaint taken further, aimed at no one
         scores.pop("abuse.classifier", None)

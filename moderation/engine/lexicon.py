@@ -145,6 +145,7 @@ THING_PRONOUNS = frozenset("it this that these those".split())
 
 # Words that may sit between an anchor and the insult without changing who is insulted.
 FILLERS = frozenset("""
+bit can could may might must will would sometimes occasionally
 a an the your my our their such so really very just total totally complete completely absolute
 all absolutely utter utterly pure real proper right most biggest one another like as of some kind
 sort bunch pack full big huge massive little clearly obviously definitely literally basically

@@ -5,7 +5,7 @@
 Screens the validation splits (hash "valid" split of YouTube, SMS, Janitr, Davidson and
 implicit-hate; ConvAbuse's and CLINC150's own valid splits; the red-team set's tune half, odd
 ids; the forum training set's validation fifth; the first half of the hand-written identity
-set) at trust 0 and trust 1 and prints, per class
+and criticism sets) at trust 0 and trust 1 and prints, per class
 and source, the share handled correctly, and with --show the misjudged texts, as JSON. The
 test splits are never read here: `python -m moderation.engine.evaluate` reports on them.
 """
@@ -26,6 +26,7 @@ from moderation.engine.model import default_model, load_model  # noqa: E402
 
 IDENTITY = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_valid.json"
 IDENTITY_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_eval.jsonl"
+CRITICISM_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_eval.jsonl"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
     "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),
@@ -43,6 +44,13 @@ def identity_rows(part: str) -> list[dict]:
     rows = [json.loads(line) for line in IDENTITY_EVAL.read_text(encoding="utf-8").splitlines()
             if line.strip()]
     return [r for r in rows if (int(r["id"][3:]) <= 150) == (part == "valid")]
+
+
+def criticism_rows(part: str) -> list[dict]:
+    """The hand-written criticism set: ce-0001..0162 validate, ce-0163.. are the test half."""
+    rows = [json.loads(line) for line in CRITICISM_EVAL.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [r for r in rows if (int(r["id"][3:]) <= 162) == (part == "valid")]
 
 
 def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
@@ -63,7 +71,9 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             into.setdefault(row["class"], []).append(text)
     return {
         "criticism": {"redteam": by_team.get("criticism", []),
-                      "forum": by_forum.get("criticism", [])},
+                      "forum": by_forum.get("criticism", []),
+                      "criticism eval": [f"{r['title']}\n{r['text']}" if r["title"] else r["text"]
+                                         for r in criticism_rows("valid")]},
         "ordinary": {
             "sms+youtube ham": [e.text for e in spam if e.label == 0],
             "janitr clean": [e.text for e in janitr if e.label == 0],

@@ -261,6 +261,24 @@ def identity_sources(sets_dir: Path | str = HAND_WRITTEN) -> list[Source]:
     return out
 
 
+CRITICISM_TEST_FROM = 163  # ce-0001..0162 are validation rows (bench/moderation_tune.py)
+
+
+def criticism_sources(sets_dir: Path | str = HAND_WRITTEN) -> list[Source]:
+    """The test half of the hand-written criticism set (criticism_eval.jsonl, Brightwave's
+    customers: profane, sarcastic, with links, numbers, regulators, violent idioms...)."""
+    path = Path(sets_dir) / "criticism_eval.jsonl"
+    if not path.is_file():
+        return []
+    rows = [r for r in redteam_rows(path) if int(r["id"].split("-")[1]) >= CRITICISM_TEST_FROM]
+    cases = [Case(r["text"], r.get("title") or "", r.get("kind") or "") for r in rows]
+    out = [Source("hand-written criticism set (test half)", "criticism", cases)]
+    for kind in sorted({c.kind for c in cases if c.kind}):
+        out.append(Source(f"hand-written criticism set: {kind}", "criticism",
+                          [c for c in cases if c.kind == kind], in_total=False))
+    return out
+
+
 def limit_sources(sources: list[Source], limit: int | None) -> list[Source]:
     """A deterministic slice: each source's first `limit` cases by a hash of their text."""
     if not limit:
@@ -498,7 +516,8 @@ def evaluate(data_dir: Path | str | None = None, *, model: ModelBundle | None = 
     sources = public_sources(data_dir)
     if sets_dir and (Path(sets_dir) / "criticism.json").is_file():
         settings["hand"] = hand_setting(sets_dir)
-        sources += hand_written_sources(sets_dir) + identity_sources(sets_dir)
+        sources += (hand_written_sources(sets_dir) + identity_sources(sets_dir)
+                    + criticism_sources(sets_dir))
     redteam_found = bool(redteam) and Path(redteam).is_file()
     if redteam_found:
         sources += redteam_sources(redteam)

@@ -183,3 +183,18 @@ def test_identity_set_reports_only_its_test_half_by_class(tmp_path):
         "hand-written identity set 2 hate (test)": ("abuse", ["second set"]),
     }
     assert evaluate.identity_sources(tmp_path / "missing") == []
+
+
+def test_criticism_set_reports_only_its_test_half(tmp_path):
+    rows = [{"id": f"ce-{i:04d}", "class": "criticism", "kind": kind, "title": title,
+             "text": f"text {i}"}
+            for i, kind, title in ((162, "profane", ""), (163, "sarcastic", "Speeds"),
+                                   (300, "profane", ""))]
+    (tmp_path / "criticism_eval.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    sources = evaluate.criticism_sources(tmp_path)
+    pooled = [s for s in sources if s.in_total]
+    assert [(s.cls, [(c.title, c.text) for c in s.cases]) for s in pooled] == [
+        ("criticism", [("Speeds", "text 163"), ("", "text 300")])]
+    assert {s.name for s in sources if not s.in_total} == {
+        "hand-written criticism set: profane", "hand-written criticism set: sarcastic"}

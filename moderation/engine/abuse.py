@@ -46,7 +46,12 @@ _APOSTROPHES = (("n't", " not"), ("'re", " are"), ("'m", " am"), ("'ll", " will"
 _TOKEN = re.compile(r"[a-z0-9@$*#%+_'|~]+(?:[-!][a-z0-9@$*#%+_'|~]+)*|[,;:.!?]+|\n")
 _HINT_SPACED = re.compile(r"[a-z](?<!\w[a-z])(?!\w)\W{1,3}[a-z](?!\w)\W{1,3}[a-z](?!\w)")
 _U_FORMS = {"u": "you", "ya": "you", "yu": "you", "yo": "your", "ur": "your", "r": "are",
-            "youre": "you are", "theyre": "they are", "im": "i am", "yall": "you all"}
+            "youre": "you are", "theyre": "they are", "im": "i am", "yall": "you all",
+            # contractions typed without the apostrophe
+            "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not",
+            "wont": "will not", "isnt": "is not", "arent": "are not", "wasnt": "was not",
+            "werent": "were not", "havent": "have not", "hasnt": "has not",
+            "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not"}
 _UR_YOU_ARE = frozenset("a an the so such really just totally complete absolute an".split())
 
 
@@ -918,13 +923,38 @@ managers management designers testers advisors advisers techs""".split())
 _FAILING = frozenset("never not nothing nobody fail fails failed ignore ignored".split())
 
 
+# A service failing, or a customer leaving: with the brand or its things named, a complaint.
+_LEAVING = frozenset("""cancel cancelling canceling cancelled canceled switching switched
+leaving avoid porting refund refunds complaint complain complaining""".split())
+_FAILURES = (("not", "work"), ("not", "working"), ("never", "works"), ("never", "work"),
+             ("never", "answer"), ("never", "answers"), ("never", "replied"),
+             ("never", "fix"), ("never", "fixed"), ("not", "fixed"), ("not", "answer"),
+             ("no", "reply"), ("no", "response"), ("no", "answer"), ("anywhere", "else"),
+             ("nobody", "fixes"), ("never", "use"), ("not", "fix"),
+             ("with", "fire"))
+
+
+def _fails(tokens: list[str], present: frozenset[str]) -> bool:
+    """True when a post says a service fails or the writer is leaving it."""
+    if present & _LEAVING:
+        return True
+    pairs = set(zip(tokens, tokens[1:], strict=False))
+    pairs |= set(zip(tokens, tokens[2:], strict=False))  # "not really working"
+    return bool(pairs.intersection(_FAILURES))
+
+
 def _criticises_brand(tokens: list[str], present: frozenset[str]) -> bool:
     """True when the text pairs a negative word with the brand or one of its things, or
     says the brand's people collectively fail ("your engineers never test anything")."""
+    if present & lx.VIOLENCE and present & _STAFF_PLURALS:
+        return False  # "i will hurt your staff if this is not fixed"
     if "your" in present and present & _STAFF_PLURALS and present & (_FAILING | _NEGATIVE_WORDS):
         if any(tok == "your" and _STAFF_PLURALS.intersection(tokens[i + 1:i + 3])
                for i, tok in enumerate(tokens)):
             return True
+    if (present & _THINGS and present.isdisjoint(lx.VIOLENCE)
+            and not _names_group(tokens, present) and _fails(tokens, present)):
+        return True  # "the forum team never answers", "cancel this contract, go anywhere else"
     if not present & _NEGATIVE_WORDS:
         return False
     if present & _THINGS:

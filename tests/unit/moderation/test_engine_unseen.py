@@ -73,6 +73,8 @@ def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     # a race praised as such is supremacism; quoting an insult aimed at someone still insults
     "The white race is the most beautiful creation.",
     "\"You are a disgusting pig\" is what I think of you, stop posting",
+    # a threat of harm to the brand's people is not sheltered as a complaint about them
+    "I'll hurt your engineers if this isnt fixed by Friday.",
     # one derogatory word denied does not excuse another said
     "Muslims are not stupid, they are evil.",
     # loathing a group said outright
@@ -98,6 +100,9 @@ def test_identity_hate_is_not_published(text, model):
     "We welcome refugees here, always have.",
     "Women are amazing engineers.",
     "Disabled folk are people too.",
+    # a service said to fail (apostrophes or not) with the brand's things named: criticism
+    "nobody on the billing team is allowed to actually fix anything, they just read a script "
+    "for a service that doesnt work",
     # swearing at no one, or at oneself, is masked, not held; so is sympathy
     "Fuck, that was tough, three hours on hold.",
     "Sorry for being a shithead yesterday, the outage had me wound up.",

@@ -227,7 +227,7 @@ DEFAULT_RULES_DATA: dict = {
                 # thresholds chosen on validation splits (bench/moderation_tune.py)
                 _e("abuse.classifier", "hold", 0.65),
                 _e("abuse.threat_classifier", "hold", 0.6),
-                _e("abuse.hate_classifier", "hold", 0.6),
+                _e("abuse.hate_classifier", "hold", 0.55),
             ],
             "flag_reasons": ["abuse"],
         },

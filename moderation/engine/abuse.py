@@ -694,7 +694,8 @@ _CONDEMN = re.compile(
     r"|bigot(?:ed|ry)?|sexis[mt]|homophobic|transphobic|offensive|unacceptable|no place"
     r"|not ok(?:ay)?"
     r"|stop|harmful|nonsense|myth|untrue|false|not true|isn'?t true|apologi[sz]e|apology|shameful"
-    r"|awful|horrible|gross|sick of|tired of|conspiracy|stereotype|prejudice|shouldn'?t say)\b",
+    r"|awful|horrible|gross|sick of|tired of|conspiracy|stereotype|prejudice|shouldn'?t say"
+    r"|hurts|sad|saddening|sickening|appall(?:ed|ing)|condemn|consequences|jail|arrested)\b",
     re.IGNORECASE)
 
 
@@ -702,19 +703,34 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|youre|u|ur|ya)\b", re.IGNORECA
 
 
 def without_condemned_quotes(text: str) -> str | None:
-    """The text with its quoted words taken out, when a post about a group of people condemns
-    or reports what it quotes ("Saying 'refugees are parasites' is disgusting", "Reported the
-    post that says 'women can't do tech'"): the quoted words are what is condemned, not what
-    is said. None when nothing is quoted, when a quote speaks to someone ("you"), when the
-    words outside the quotes condemn nothing, or when no group of people is named."""
-    quotes = [a or b for a, b in _QUOTED.findall(text)]
-    if not quotes or any(_SECOND_PERSON.search(q) for q in quotes):
+    """The text without what it quotes or reports, when a post about a group of people
+    condemns or reports it ("Saying 'refugees are parasites' is disgusting", "Reported the
+    post that says 'women can't do tech'", "calling women cockroaches is a horrible thing to
+    do"): those words are what is condemned, not what is said. None when nothing is quoted
+    or reported, when a quote or report speaks to someone ("you"), when the words outside
+    condemn nothing, or when no group of people is named."""
+    spans = [a or b for a, b in _QUOTED.findall(text)]
+    outside = _QUOTED.sub(" ", text) if spans else text
+    reported = [m.group(1) for m in _REPORTED.finditer(outside)]
+    if reported:
+        outside = _REPORTED.sub(" ", outside)
+    spans += reported
+    if not spans or any(_SECOND_PERSON.search(q) for q in spans):
         return None  # "'you're a moron', stop it": words aimed at someone are judged as said
-    outside = _QUOTED.sub(" ", text)
     if not _CONDEMN.search(outside):
         return None
     tokens = normalise(text)
     return outside if _names_group(tokens, frozenset(tokens)) else None
+
+
+# Reported speech: "calling <people> <word>", "saying <people> are ...", to the clause's end.
+# The report ends at punctuation or at the verb that judges it ("calling women cockroaches
+# | is horrible"); one said to or of the writer ("calling me names") is not a report.
+_REPORTED = re.compile(r"\b(?:calling|call|called|saying|say|said|telling|tell|told"
+                       r"|threatening|threaten|threatened)\b"
+                       r"(?!\s+(?:me|us|you|him|her)\b)"
+                       r"((?:(?!\b(?:is|was|isn't|wasn't|will|gets|makes|should)\b)"
+                       r"[^.!?;:,\n]){3,120})", re.IGNORECASE)
 
 
 def _phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]):

@@ -73,6 +73,9 @@ def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     # a race praised as such is supremacism; quoting an insult aimed at someone still insults
     "The white race is the most beautiful creation.",
     "\"You are a disgusting pig\" is what I think of you, stop posting",
+    # a report of what was said does not excuse what is said around it, or said to someone
+    "Stop calling me names, women are still inferior",
+    "I'm just saying you are a moron, stop it",
     # a threat of harm to the brand's people is not sheltered as a complaint about them
     "I'll hurt your engineers if this isnt fixed by Friday.",
     # one derogatory word denied does not excuse another said
@@ -115,6 +118,8 @@ def test_identity_hate_is_not_published(text, model):
     # quoting hate in order to condemn or report it (single quotes are not contractions)
     "Saying 'refugees are parasites' is disgusting.",
     "Reported the reply that said \"women can't do tech\", that's not ok.",
+    "Calling refugees cockroaches is a vile thing to do.",
+    "It hurts to read posts saying disabled lives are worthless.",
     "This is going to Ofcom and onto every review site I can find. Enough.",
     # taking a complaint further, and criticising any kind of company or its people
     "If you won't listen, the regulator will.",

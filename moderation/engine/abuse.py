@@ -79,6 +79,7 @@ class AbuseReport:
     escalates: bool = False  # a regulator, a court or the press is named (see lexicon)
     counter_speech: bool = False  # "immigrants are not vermin": a slur on a group denied
     praise: bool = False  # "refugees are welcome here", and no hostile word anywhere
+    individuals: bool = False  # "her colleague is a muslim": one person described, no more
     swears_at_no_one: bool = False  # swearing, and no one to aim it at ("fuck, that was tough")
     directed: bool = False  # a finding other than swearing: someone is attacked or threatened
 
@@ -433,6 +434,7 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
                        escalates=bool(present & lx.ESCALATION),
                        counter_speech=_counter_speech(tokens, present), directed=directed,
                        praise=_praise(tokens, present),
+                       individuals=_individuals_only(tokens, present),
                        swears_at_no_one=_swears_at_no_one(tokens, present, directed))
 
 
@@ -731,6 +733,28 @@ _REPORTED = re.compile(r"\b(?:calling|call|called|saying|say|said|telling|tell|t
                        r"(?!\s+(?:me|us|you|him|her)\b)"
                        r"((?:(?!\b(?:is|was|isn't|wasn't|will|gets|makes|should)\b)"
                        r"[^.!?;:,\n]){3,120})", re.IGNORECASE)
+
+
+_ONE_OF = frozenset("""a an one two three four five six my her his our your whose
+colleague colleagues neighbour neighbours neighbor neighbors friend friends wife husband
+partner son daughter mum mom dad mother father brother sister boss manager teacher
+doctor""".split())
+
+
+def _individuals_only(tokens: list[str], present: frozenset[str]) -> bool:
+    """True when every group word describes particular people ("her colleague is a muslim",
+    "i live with two gay people", "my polish neighbour") and nothing hostile is said: no
+    group is spoken of as a whole."""
+    if present & (_HOSTILE | _DEROGATORY | frozenset("typical another again all every".split())):
+        return False
+    found = False
+    for i, tok in enumerate(tokens):
+        if tok not in lx.IDENTITY_GROUPS and tok not in lx.GROUP_ADJECTIVES:
+            continue
+        found = True
+        if not _ONE_OF.intersection(tokens[max(0, i - 2):i]):
+            return False
+    return found
 
 
 def _phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]):

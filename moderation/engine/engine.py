@@ -176,6 +176,11 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
     if report.escalates and not (report.directed or report.targets_person):
         # "I'm reporting this to Ofcom": a complaint taken further, aimed at no one
         scores.pop("abuse.classifier", None)
+    if report.individuals and not report.directed:
+        # particular people described by who they are ("her colleague is a muslim"), and
+        # nothing hostile said: the heads would read only the group's name
+        scores.pop("abuse.hate_classifier", None)
+        scores.pop("abuse.classifier", None)
     if report.praise and not report.directed:
         # a group praised or welcomed, nothing hostile said: the heads read only the group's name
         for check in CLASSIFIER_REASONS:

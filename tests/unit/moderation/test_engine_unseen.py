@@ -106,6 +106,10 @@ def test_identity_hate_is_not_published(text, model):
     # a service said to fail (apostrophes or not) with the brand's things named: criticism
     "nobody on the billing team is allowed to actually fix anything, they just read a script "
     "for a service that doesnt work",
+    # particular people described by who they are
+    "My manager is a Muslim.",
+    "I live with two gay men.",
+    "The engineer who came was a black guy, very helpful.",
     # swearing at no one, or at oneself, is masked, not held; so is sympathy
     "Fuck, that was tough, three hours on hold.",
     "Sorry for being a shithead yesterday, the outage had me wound up.",

@@ -15,7 +15,7 @@ from datetime import datetime
 from . import abuse, pii, spam
 from .config import DEFAULT_CONFIG, EngineConfig, name_tokens
 from .flood import FloodIndex, jaccard, shingles, words
-from .model import ModelBundle
+from .model import ATTACK, HATE, THREAT, ModelBundle
 from .rules import DEFAULT_RULES, Rule, RuleSet
 from .types import (
     Action,
@@ -156,39 +156,11 @@ CLASSIFIER_REASONS = {
 
 def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle,
                  config: EngineConfig, signals: Signals, report: abuse.AbuseReport) -> None:
-    """The learned spam and abuse probabilities; spam is adjusted to the author's trust.
-
-    The target resolver bounds the abuse heads: a threat needs a person (or what is theirs)
-    to be aimed at and is not counted when it is a complaint taken to a regulator, a court or
-    the press; identity hate needs a group of people named (or a slur).
-    """
+    """The learned spam and abuse probabilities; spam is adjusted to the author's trust, and
+    the abuse heads are asked only where the target resolver says they apply."""
     scores = model.scores(_judged_text(submission))
-    threat_found = any(f.check in ("abuse.threat", "abuse.self_harm") for f in report.findings)
-    if not report.addresses_someone or (report.escalates and not threat_found):
-        # no one to threaten, or the "threat" is to take the complaint to a regulator,
-        # a court or the press
-        scores.pop("abuse.threat_classifier", None)
-    if not report.names_group:
-        scores.pop("abuse.hate_classifier", None)
-    if report.swears_at_no_one:
-        # swearing with no one to aim it at is masked (R5), not an attack on a person
-        scores.pop("abuse.classifier", None)
-    if report.escalates and not (report.directed or report.targets_person):
-        # "I'm reporting this to Ofcom": a complaint taken further, aimed at no one
-        scores.pop("abuse.classifier", None)
-    if report.individuals and not report.directed:
-        # particular people described by who they are ("her colleague is a muslim"), and
-        # nothing hostile said: the heads would read only the group's name
-        scores.pop("abuse.hate_classifier", None)
-        scores.pop("abuse.classifier", None)
-    if report.praise and not report.directed:
-        # a group praised or welcomed, nothing hostile said: the heads read only the group's name
-        for check in CLASSIFIER_REASONS:
-            scores.pop(check, None)
-    if report.counter_speech and not report.directed:
-        # speaking up for a group: the words of the slur are there, denied
-        scores.pop("abuse.hate_classifier", None)
-        scores.pop("abuse.classifier", None)
+    for check in _heads_not_asked(report):
+        scores.pop(check, None)
     if not author.is_staff:
         spam_score = spam.logit_shift(scores["spam.classifier"], spam.prior_shift(author, config))
         signals.add("spam.classifier", spam_score,
@@ -196,10 +168,37 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
     for check, reason in CLASSIFIER_REASONS.items():
         if check in scores:
             signals.add(check, scores[check], reason)
-    if scores.get("abuse.hate_classifier", 0.0) >= HATE_OVER_CRITICISM:
+    if scores.get(HATE, 0.0) >= HATE_OVER_CRITICISM:
         # "your call centre is full of <group>, they're dirty and clueless": the complaint
         # about the brand does not shelter what is said about a group of people
         signals.scores.pop("abuse.brand_criticism", None)
+
+
+def _heads_not_asked(report: abuse.AbuseReport) -> set[str]:
+    """The abuse heads that do not apply to this text, by what the target resolver found.
+
+    A threat needs a person (or what is theirs) to be aimed at and is not counted when it is
+    a complaint taken to a regulator, a court or the press; identity hate needs a group of
+    people named (or a slur). Where nothing hostile is said, particular people described by
+    who they are, a group praised or a slur denied are not scored: the heads would read only
+    the group's name.
+    """
+    skip = set()
+    threat_found = any(f.check in ("abuse.threat", "abuse.self_harm") for f in report.findings)
+    if not report.addresses_someone or (report.escalates and not threat_found):
+        skip.add(THREAT)  # no one to threaten, or the "threat" is a regulator or the press
+    if not report.names_group:
+        skip.add(HATE)
+    if report.swears_at_no_one:
+        skip.add(ATTACK)  # swearing aimed at no one is masked (R5), not an attack
+    if report.escalates and not (report.directed or report.targets_person):
+        skip.add(ATTACK)  # "I'm reporting this to Ofcom": aimed at no one
+    if not report.directed:
+        if report.individuals or report.counter_speech:
+            skip |= {HATE, ATTACK}  # "her colleague is a muslim"; "refugees aren't vermin"
+        if report.praise:
+            skip |= {HATE, ATTACK, THREAT}  # "we welcome refugees"
+    return skip
 
 
 def _spam_rules(submission: Submission, author: AuthorFacts, config: EngineConfig,

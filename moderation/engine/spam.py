@@ -210,10 +210,10 @@ def promotion(text: str, domains: list[str], author: AuthorFacts) -> Signal:
     if _SELF_PROMO.search(folded):
         return (0.75 if domains else 0.6,
                 "It promotes the writer's own channel, page or project.")
-    if domains and author.trust_level == 0 and len(_LINK_WORDS.findall(
+    if domains and author.trust_level <= 1 and len(_LINK_WORDS.findall(
             URL_RE.sub(" ", folded))) < 3:
-        return (0.7, "It is a link to another site with next to nothing said, from a new "
-                     "member.")
+        return (0.7, "It is a link to another site with next to nothing said, from a member "
+                     "who is new here.")
     sales = {m.group(0) for m in _SALES.finditer(folded)}
     if not sales:
         return NONE

@@ -107,10 +107,11 @@ def test_self_promotion_from_new_members(text):
     assert promotion(text, domains, _level(2))[0] == 0.0
 
 
-def test_a_bare_link_is_promotion_from_a_brand_new_member_only():
+def test_a_bare_link_is_promotion_below_trust_2_only():
     domains = ["vimeo.com"]
     assert promotion("https://vimeo.com/107297364", domains, _level(0))[0] >= 0.7
-    assert promotion("https://vimeo.com/107297364", domains, _level(1))[0] == 0.0
+    assert promotion("add me https://vimeo.com/107297364", domains, _level(1))[0] >= 0.7
+    assert promotion("https://vimeo.com/107297364", domains, _level(2))[0] == 0.0
     answer = "The manual covers it on page 12: https://www.manualslib.com/brand/router"
     assert promotion(answer, ["manualslib.com"], _level(0))[0] == 0.0
     assert promotion("My channel 5 is pixelated since the update", [], _level(0))[0] == 0.0

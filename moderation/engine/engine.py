@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from . import abuse, pii, spam
 from .config import DEFAULT_CONFIG, EngineConfig, name_tokens
@@ -127,7 +128,13 @@ def _private_data(submission: Submission, author: AuthorFacts, config: EngineCon
 def _judged_text(submission: Submission) -> str:
     """What the abuse checks and classifiers read: the post, less any words it quotes in
     order to condemn or report them (abuse.without_condemned_quotes)."""
-    return abuse.without_condemned_quotes(submission.text) or submission.text
+    return _judged(submission.text)
+
+
+@lru_cache(maxsize=64)
+def _judged(text: str) -> str:
+    """_judged_text for one text (asked twice per screening: the checks and the heads)."""
+    return abuse.without_condemned_quotes(text) or text
 
 
 def _abuse(submission: Submission, config: EngineConfig, signals: Signals,

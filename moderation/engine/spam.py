@@ -197,17 +197,33 @@ _SELF_PROMO = re.compile(
 _LINK_WORDS = re.compile(r"[a-z]{2,}")
 
 
+_PITCH_CHARS = 1000
+_SELF_PROMO_HINTS = (" my ", "subscri", "sub4sub", " subs", "add me", "follow me", "check me")
+_LONG_RUN = re.compile(r"[0-9A-Za-z]{32}")
+
+
+def _crypto_pitch(text: str, folded: str) -> bool:
+    """A wallet or token address beside token talk, or a "double your ETH" pitch (cheap
+    substring checks first: most posts have none of it)."""
+    if "0x" in text and _HEX_WALLET.search(text):
+        return True
+    if ("double your" in folded or "roi" in folded or "turning $" in folded) and \
+            _CRYPTO_PITCH.search(folded):
+        return True
+    return bool(_LONG_RUN.search(text) and _BASE58.search(text) and _TOKEN_TALK.search(folded))
+
+
 def promotion(text: str, domains: list[str], author: AuthorFacts) -> Signal:
     """Selling something, with somewhere to buy it: sales talk plus a link to another site, a
     price, a handle or "link in bio"; or a crypto wallet address or a "double your ETH" pitch.
     Naming a competitor's price is not selling."""
     if author.trust_level >= 2:
         return NONE
-    if (_HEX_WALLET.search(text) or _CRYPTO_PITCH.search(lowered(text))
-            or (_BASE58.search(text) and _TOKEN_TALK.search(lowered(text)))):
-        return (0.75, "It promotes a crypto token or wallet, a common scam here.")
     folded = lowered(text)
-    if _SELF_PROMO.search(folded):
+    head, folded_head = text[:_PITCH_CHARS], folded[:_PITCH_CHARS]  # a pitch comes first
+    if _crypto_pitch(head, folded_head):
+        return (0.75, "It promotes a crypto token or wallet, a common scam here.")
+    if any(hint in folded_head for hint in _SELF_PROMO_HINTS) and _SELF_PROMO.search(folded_head):
         return (0.75 if domains else 0.6,
                 "It promotes the writer's own channel, page or project.")
     if domains and author.trust_level <= 1 and len(_LINK_WORDS.findall(

@@ -81,6 +81,7 @@ class AbuseReport:
     praise: bool = False  # "refugees are welcome here", and no hostile word anywhere
     individuals: bool = False  # "her colleague is a muslim": one person described, no more
     swears_at_no_one: bool = False  # swearing, and no one to aim it at ("fuck, that was tough")
+    harms_things: bool = False  # violent words aimed at things only ("kill this printer")
     directed: bool = False  # a finding other than swearing: someone is attacked or threatened
 
     def best(self, check: str) -> AbuseFinding | None:
@@ -448,7 +449,8 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
     if not (present.isdisjoint(names) and present.isdisjoint(brand_names)):
         tokens = [_alias(t, names, brand_names) for t in tokens]
         present = frozenset(tokens)
-    findings = _pattern_findings(tokens, present) + _term_findings(tokens, present)
+    findings = (_pattern_findings(tokens, present) + _term_findings(tokens, present)
+                + _intent_threats(tokens, present))
     directed = any(f.check != "abuse.profanity" for f in findings)
     brand = _criticises_brand(tokens, present)
     if brand and not directed:
@@ -475,6 +477,33 @@ def _swears_at_no_one(tokens: list[str], present: frozenset[str], directed: bool
         return False
     return not any(tok in lx.PROFANITY and tokens[i + 1:i + 2] and tokens[i + 1] in _TOLD
                    for i, tok in enumerate(tokens))
+
+
+# "i am going to murder that guy", "we will shoot the next muslim", "i'll make those women
+# suffer": the writer's intent, a violent verb, and a person or a group as its object.
+_HARM_VERBS = frozenset("""kill murder shoot stab rape strangle choke hang burn beat punch hurt
+slit snap behead lynch torture gas drown execute""".split())
+_INTENT = frozenset("will going gonna want wanna plan intend shall gotta".split())
+_AIMED = (lx.PERSON_SECOND | lx.PERSON_THIRD | lx.PERSON_NOUNS | lx.IDENTITY_GROUPS
+          | lx.GROUP_ADJECTIVES | frozenset("them @user".split()))
+
+
+def _intent_threats(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
+    """A threat the writer says they will carry out against a person or a group."""
+    if present.isdisjoint(_HARM_VERBS | {"suffer"}) or present.isdisjoint(_INTENT | {"make"}):
+        return []
+    for j, tok in enumerate(tokens):
+        if tok in _HARM_VERBS:
+            before, after = tokens[max(0, j - 6):j], tokens[j + 1:j + 5]
+        elif tok == "suffer" and "make" in tokens[max(0, j - 5):j]:
+            before, after = tokens[max(0, j - 9):j], tokens[max(0, j - 4):j]
+        else:
+            continue
+        if (set(before) & {"i", "we"} and set(before) & (_INTENT | {"make"})
+                and not _NEGATORS & set(before) and not _BOUNDARY & set(before[-4:])
+                and set(after) & _AIMED and not set(after) & _THINGS):
+            return [AbuseFinding("abuse.threat", 0.9, REASONS["threat"], tok)]
+    return []
 
 
 def _alias(token: str, names: frozenset[str], brand_names: frozenset[str]) -> str:
@@ -601,6 +630,7 @@ def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFi
                 or (set(clause) & _EXCLUDED_BY and "be" in clause)
                 or (_LOATHING & set(before) and not _NEGATORS & set(wide))
                 or before[-3:-1] == ["worse", "than"] or before[-2:] == ["worse", "than"]
+                or ["death", "to"] in (before[-2:], before[-3:-1])
                 or _stirs_loathing(clause)):
             return [AbuseFinding("abuse.hate", 0.9, REASONS["hate"], tok)]
     return []

@@ -192,12 +192,15 @@ def _heads_not_asked(report: abuse.AbuseReport) -> set[str]:
     """
     skip = set()
     threat_found = any(f.check in ("abuse.threat", "abuse.self_harm") for f in report.findings)
-    if not report.addresses_someone or (report.escalates and not threat_found):
+    if not (report.addresses_someone or report.names_group) or (
+            report.escalates and not threat_found):
         skip.add(THREAT)  # no one to threaten, or the "threat" is a regulator or the press
     if not report.names_group:
         skip.add(HATE)
     if report.swears_at_no_one:
         skip.add(ATTACK)  # swearing aimed at no one is masked (R5), not an attack
+    if report.harms_things:
+        skip |= {ATTACK, THREAT}  # "i'm going to kill this printer": no one is threatened
     if report.escalates and not (report.directed or report.targets_person):
         skip.add(ATTACK)  # "I'm reporting this to Ofcom": aimed at no one
     if not report.directed:

@@ -173,7 +173,8 @@ DESERVED = frozenset("respect rights dignity equality kindness better love suppo
 # Words of violence: a post with one is never read as praise, whatever else it says.
 VIOLENCE = frozenset("""
 kill killed killing die dead death shoot shot burn burned hang hanged murder bomb bombed gas
-gassed hurt punch beat beaten stab stabbed destroy exterminate wipe eradicate lynch
+gassed hurt punch beat beaten stab stabbed destroy exterminate wipe eradicate lynch rape raped
+raping suffer strangle choke slit throat throats torture behead drown execute
 """.split())
 
 # Negative words that make a sentence criticism when aimed at the brand.

@@ -80,6 +80,9 @@ def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     "I'll hurt your engineers if this isnt fixed by Friday.",
     # one derogatory word denied does not excuse another said
     "Muslims are not stupid, they are evil.",
+    # a threat the writer says they will carry out, against a person or a group
+    "Honestly I am going to strangle that engineer when he turns up.",
+    "Death to all Travellers.",
     # loathing a group said outright
     "I feel nothing but contempt for Muslims.",
     "These disabled people disgust me so much.",
@@ -110,6 +113,8 @@ def test_identity_hate_is_not_published(text, model):
     "My manager is a Muslim.",
     "I live with two gay men.",
     "The engineer who came was a black guy, very helpful.",
+    # violent words aimed at things only
+    "I want to throw this router through the window and burn the box.",
     # swearing at no one, or at oneself, is masked, not held; so is sympathy
     "Fuck, that was tough, three hours on hold.",
     "Sorry for being a shithead yesterday, the outage had me wound up.",

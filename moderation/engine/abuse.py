@@ -484,13 +484,15 @@ def _swears_at_no_one(tokens: list[str], present: frozenset[str], directed: bool
 _HARM_VERBS = frozenset("""kill murder shoot stab rape strangle choke hang burn beat punch hurt
 slit snap behead lynch torture gas drown execute""".split())
 _INTENT = frozenset("will going gonna want wanna plan intend shall gotta".split())
+_HARM_OR_SUFFER = _HARM_VERBS | {"suffer"}
+_INTENT_OR_MAKE = _INTENT | {"make"}
 _AIMED = (lx.PERSON_SECOND | lx.PERSON_THIRD | lx.PERSON_NOUNS | lx.IDENTITY_GROUPS
           | lx.GROUP_ADJECTIVES | frozenset("them @user".split()))
 
 
 def _intent_threats(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
     """A threat the writer says they will carry out against a person or a group."""
-    if present.isdisjoint(_HARM_VERBS | {"suffer"}) or present.isdisjoint(_INTENT | {"make"}):
+    if present.isdisjoint(_HARM_OR_SUFFER) or present.isdisjoint(_INTENT_OR_MAKE):
         return []
     for j, tok in enumerate(tokens):
         if tok in _HARM_VERBS:
@@ -499,7 +501,7 @@ def _intent_threats(tokens: list[str], present: frozenset[str]) -> list[AbuseFin
             before, after = tokens[max(0, j - 9):j], tokens[max(0, j - 4):j]
         else:
             continue
-        if (set(before) & {"i", "we"} and set(before) & (_INTENT | {"make"})
+        if (set(before) & {"i", "we"} and set(before) & _INTENT_OR_MAKE
                 and not _NEGATORS & set(before) and not _BOUNDARY & set(before[-4:])
                 and set(after) & _AIMED and not set(after) & _THINGS):
             return [AbuseFinding("abuse.threat", 0.9, REASONS["threat"], tok)]

@@ -470,7 +470,8 @@ _TOLD = frozenset("out off up".split())  # "get the fuck out", "piss off": said 
 
 def _swears_at_no_one(tokens: list[str], present: frozenset[str], directed: bool) -> bool:
     """True when a post swears and names no one: no person, no "you", no group, no insult
-    word ("thick shit"), no "fuck off" or "get the fuck out". Swearing is masked, not held."""
+    word ("thick shit"), no "fuck off" or "get the fuck out". The community's swearing policy
+    (allowed by default, or masked) applies, not R1."""
     if not present & lx.PROFANITY or directed or present & _SOMEONE_OR_GROUP:
         return False
     if present & _INSULTING:

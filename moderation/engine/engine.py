@@ -198,7 +198,7 @@ def _heads_not_asked(report: abuse.AbuseReport) -> set[str]:
     if not report.names_group:
         skip.add(HATE)
     if report.swears_at_no_one:
-        skip.add(ATTACK)  # swearing aimed at no one is masked (R5), not an attack
+        skip.add(ATTACK)  # swearing aimed at no one: the swearing policy applies
     if report.harms_things:
         skip |= {ATTACK, THREAT}  # "i'm going to kill this printer": no one is threatened
     if report.escalates and not (report.directed or report.targets_person):

@@ -115,7 +115,7 @@ def test_identity_hate_is_not_published(text, model):
     "The engineer who came was a black guy, very helpful.",
     # violent words aimed at things only
     "I want to throw this router through the window and burn the box.",
-    # swearing at no one, or at oneself, is masked, not held; so is sympathy
+    # swearing at no one, or at oneself, follows the swearing policy, not R1; so does sympathy
     "Fuck, that was tough, three hours on hold.",
     "Sorry for being a shithead yesterday, the outage had me wound up.",
     "I can be a bit of an asshole when the wifi drops, I admit it.",

@@ -169,7 +169,10 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
     for check in _heads_not_asked(report):
         scores.pop(check, None)
     if not author.is_staff:
-        spam_score = spam.logit_shift(scores["spam.classifier"], spam.prior_shift(author, config))
+        shift = spam.prior_shift(author, config)
+        if shift > 0 and _plain_complaint(submission, report, signals):
+            shift = 0.0  # a complaint with no link and no contact details advertises nothing
+        spam_score = spam.logit_shift(scores["spam.classifier"], shift)
         signals.add("spam.classifier", spam_score,
                     "It reads like advertising or spam to our filter.")
     for check, reason in CLASSIFIER_REASONS.items():
@@ -179,6 +182,15 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
         # "your call centre is full of <group>, they're dirty and clueless": the complaint
         # about the brand does not shelter what is said about a group of people
         signals.scores.pop("abuse.brand_criticism", None)
+
+
+def _plain_complaint(submission: Submission, report: abuse.AbuseReport,
+                     signals: Signals) -> bool:
+    """A post that complains about the brand, takes it further (a regulator, a review) or
+    talks to the brand by name, with no link and no contact details in it."""
+    return ((report.targets_brand or report.escalates or "brandname" in report.tokens)
+            and not submission.links
+            and not any(check.startswith("pii.") for check in signals.scores))
 
 
 def _heads_not_asked(report: abuse.AbuseReport) -> set[str]:

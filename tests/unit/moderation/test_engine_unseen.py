@@ -158,6 +158,8 @@ def test_support_posts_with_numbers_or_one_link_publish_even_as_a_first_post(tex
     "Your billing is a joke and I'm switching, see https://www.ofcom.org.uk/complaints",
     "Brightwave is the worst ISP I've ever had, 40Mb on a 500Mb plan https://fast.com",
     "This fucking router is garbage and so is your support.",
+    # a complaint with no link and no contact details advertises nothing
+    "If you won't listen, the regulator will.",
 ])
 def test_criticism_with_links_or_swearing_publishes_for_new_members(text, model):
     assert verdict(text, NEW, model).published

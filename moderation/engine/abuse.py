@@ -901,8 +901,10 @@ def _insult_finding(tokens: list[str], i: int, *, strong: bool | None = None,
     if strong is None:
         strong = tok in lx.INSULT_NOUNS_STRONG or tok in lx.INSULT_ADJECTIVES_STRONG
     target = insult_target(tokens, i)
-    if (target == PERSON and not strong and not _addressed(tokens, i)
-            and not _predicated_of_person(tokens, i)):
+    predicated = _predicated_of_person(tokens, i)
+    if predicated:
+        target = PERSON  # "that rep who handled my case is a lying little worm"
+    if target == PERSON and not strong and not _addressed(tokens, i) and not predicated:
         return None
     if target == PERSON:
         score = 0.95 if strong else 0.75
@@ -941,19 +943,35 @@ _ARTICLES = frozenset("a an the such some one".split())
 _PHRASE_ENDS = frozenset("and who that like with for lol mate honestly".split())
 
 
+_DESCRIBING = frozenset("lying little snotty filthy pathetic useless sad stupid lazy".split())
+
+
 def _predicated_of_person(tokens: list[str], i: int) -> bool:
     """ "the new mod is a maggot", "that agent is a worm": a person said to be the insult
     (not "the engineer's dog", where the animal is only mentioned, nor "a dog lover")."""
     after = tokens[i + 1] if i + 1 < len(tokens) else ""
     if after and after not in _BOUNDARY and after not in _PHRASE_ENDS:
         return False
-    j = i - 1
-    while j >= 0 and (tokens[j] in _ARTICLES or tokens[j] in lx.FILLERS) and tokens[j] not in \
-            _COPULAS:
+    j, described = i - 1, 0
+    while j >= 0 and tokens[j] not in _COPULAS and tokens[j] not in _NEGATORS and (
+            tokens[j] in _ARTICLES or tokens[j] in lx.FILLERS or tokens[j] in _DESCRIBING
+            or (described < 2 and tokens[j] not in _BOUNDARY and _anchor(tokens[j]) is None)):
+        if tokens[j] not in _ARTICLES and tokens[j] not in lx.FILLERS:
+            described += 1  # "a lying little worm": up to two words describing the insult
         j -= 1
     if j < 1 or tokens[j] not in _COPULAS:
         return False
-    return _anchor(tokens[j - 1]) == PERSON
+    if _anchor(tokens[j - 1]) == PERSON:
+        return True
+    # "that rep who handled my case is a worm": the person before a relative clause;
+    # "whoever replied to me is trash"
+    clause = tokens[max(0, j - 8):j]
+    if "whoever" in clause and not _BOUNDARY & set(clause[clause.index("whoever"):]):
+        return True
+    if "who" in clause:
+        k = max(0, j - 8) + len(clause) - 1 - clause[::-1].index("who")
+        return any(_anchor(t) == PERSON for t in tokens[max(0, k - 2):k])
+    return False
 
 
 def _addressed(tokens: list[str], i: int) -> bool:
@@ -1031,6 +1049,9 @@ def _anchor(tok: str) -> str | None:
 
 
 _NEGATIVE_WORDS = lx.NEGATIVE | _INSULTS
+# Words that criticise a thing ("the app is garbage", "a stupid router"): insults for people
+# ("loser", "moron") are not, even with a thing in the post ("a loser on a phone forum").
+_CRITICAL_OF_THINGS = _NEGATIVE_WORDS - (lx.INSULT_NOUNS_STRONG | lx.INSULT_NOUNS_WEAK)
 # Words that show a text is about a group of people: the hate classifier only counts then.
 _GROUP_CUES = (lx.IDENTITY_GROUPS | lx.GROUP_ADJECTIVES | lx.SLURS_HARD | lx.SLURS_SOFT | frozenset(
     "race races racial culture cultures country colour color religion foreigners kind ethnic"
@@ -1092,7 +1113,7 @@ def _criticises_brand(tokens: list[str], present: frozenset[str]) -> bool:
         return True  # "the forum team never answers", "cancel this contract, go anywhere else"
     if not present & _NEGATIVE_WORDS:
         return False
-    if present & _THINGS:
+    if present & _THINGS and present & _CRITICAL_OF_THINGS:
         return True
     return "brandname" in present and any(
         tok == "you" and _names_brand(tokens, i) for i, tok in enumerate(tokens))

@@ -33,7 +33,8 @@ pig pigs rat rats clown clowns fool fools monkey monkeys animal animals snake
 snakes dog dogs cow cows donkey donkeys ape apes vermin parasite parasites troll trolls
 coward cowards freak freaks weirdo weirdos creep creeps hoe hillbilly
 hillbillies redneck rednecks liar liars fraud frauds worm worms maggot maggots leech leeches
-sheep rodent rodents cockroach cockroaches degenerate degenerates
+sheep rodent rodents cockroach cockroaches degenerate degenerates brat brats bore bores
+tattletale tattletales weasel weasels buffoon buffoons oaf oafs dunce dunces simpleton
 """.split())
 
 INSULT_ADJECTIVES_STRONG = frozenset("""

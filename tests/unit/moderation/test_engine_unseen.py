@@ -80,6 +80,9 @@ def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     "I'll hurt your engineers if this isnt fixed by Friday.",
     # one derogatory word denied does not excuse another said
     "Muslims are not stupid, they are evil.",
+    # an insult said of a person as the subject of the sentence, past a relative clause
+    "That agent who took my call is a lying little weasel.",
+    "Whoever wrote this reply is a braindead buffoon.",
     # a threat the writer says they will carry out, against a person or a group
     "Honestly I am going to strangle that engineer when he turns up.",
     "Death to all Travellers.",
@@ -113,6 +116,9 @@ def test_identity_hate_is_not_published(text, model):
     "My manager is a Muslim.",
     "I live with two gay men.",
     "The engineer who came was a black guy, very helpful.",
+    # a person praised in the same shape, an insult aimed at oneself, and a thing insulted
+    "The engineer who fixed it is a legend.",
+    "I am such a loser at this game, died 40 times",
     # violent words aimed at things only
     "I want to throw this router through the window and burn the box.",
     # swearing at no one, or at oneself, follows the swearing policy, not R1; so does sympathy

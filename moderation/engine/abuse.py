@@ -484,7 +484,9 @@ def _swears_at_no_one(tokens: list[str], present: frozenset[str], directed: bool
 # suffer": the writer's intent, a violent verb, and a person or a group as its object.
 _HARM_VERBS = frozenset("""kill murder shoot stab rape strangle choke hang burn beat punch hurt
 slit snap behead lynch torture gas drown execute""".split())
-_INTENT = frozenset("will going gonna want wanna plan intend shall gotta".split())
+_INTENT = frozenset("will going gonna want wanna plan intend shall gotta love like".split())
+_DETERMINERS = frozenset("""that this the those these a an every all any some next my your his
+her their our ur""".split())
 _HARM_OR_SUFFER = _HARM_VERBS | {"suffer"}
 _INTENT_OR_MAKE = _INTENT | {"make"}
 _AIMED = (lx.PERSON_SECOND | lx.PERSON_THIRD | lx.PERSON_NOUNS | lx.IDENTITY_GROUPS
@@ -502,9 +504,10 @@ def _intent_threats(tokens: list[str], present: frozenset[str]) -> list[AbuseFin
             before, after = tokens[max(0, j - 9):j], tokens[max(0, j - 4):j]
         else:
             continue
+        aimed_at = [t for t in after if t not in _DETERMINERS][:2]
         if (set(before) & {"i", "we"} and set(before) & _INTENT_OR_MAKE
                 and not _NEGATORS & set(before) and not _BOUNDARY & set(before[-4:])
-                and set(after) & _AIMED and not set(after) & _THINGS):
+                and set(aimed_at) & _AIMED and not set(after) & _THINGS):
             return [AbuseFinding("abuse.threat", 0.9, REASONS["threat"], tok)]
     return []
 

@@ -86,6 +86,7 @@ def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     # a threat the writer says they will carry out, against a person or a group
     "Honestly I am going to strangle that engineer when he turns up.",
     "Death to all Travellers.",
+    "honestly i like to beat up women who talk back",
     # loathing a group said outright
     "I feel nothing but contempt for Muslims.",
     "These disabled people disgust me so much.",
@@ -121,6 +122,7 @@ def test_identity_hate_is_not_published(text, model):
     "I am such a loser at this game, died 40 times",
     # violent words aimed at things only
     "I want to throw this router through the window and burn the box.",
+    "I'd love to shoot photos of the kids at the match.",
     # swearing at no one, or at oneself, follows the swearing policy, not R1; so does sympathy
     "Fuck, that was tough, three hours on hold.",
     "Sorry for being a shithead yesterday, the outage had me wound up.",

@@ -758,7 +758,8 @@ _CONDEMN_WORDS = frozenset("""report reported reporting flag flagged wrong disgu
 ignorant hurtful hateful racism racist bigot bigoted bigotry sexism sexist homophobic
 transphobic offensive unacceptable stop harmful nonsense myth untrue false apologise apologize
 apology shameful awful horrible gross conspiracy stereotype prejudice hurts sad saddening
-sickening appalled appalling condemn consequences jail arrested""".split())
+sickening appalled appalling condemn consequences jail arrested hurt mods moderators remove
+removed delete deleted locking quoting""".split())
 _CONDEMN_PHRASES = ("no place", "not ok", "sick of", "tired of", "not true", "isn't true",
                     "isnt true", "shouldn't say", "shouldnt say")
 

@@ -428,6 +428,7 @@ _MAX_REACH = 8
 
 REASONS = {
     "attack": "It insults or demeans another person.",
+    "harassment": "It makes sexual remarks to or about another person.",
     "dismissal": "It tells another person, with abuse, to go away.",
     "threat": "It threatens someone with harm.",
     "self_harm": "It encourages someone to hurt or kill themselves.",
@@ -450,7 +451,7 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
         tokens = [_alias(t, names, brand_names) for t in tokens]
         present = frozenset(tokens)
     findings = (_pattern_findings(tokens, present) + _term_findings(tokens, present)
-                + _intent_threats(tokens, present))
+                + _intent_threats(tokens, present) + _harassment(tokens, present))
     directed = any(f.check != "abuse.profanity" for f in findings)
     brand = _criticises_brand(tokens, present)
     if brand and not directed:
@@ -509,6 +510,26 @@ def _intent_threats(tokens: list[str], present: frozenset[str]) -> list[AbuseFin
                 and not _NEGATORS & set(before) and not _BOUNDARY & set(before[-4:])
                 and set(aimed_at) & _AIMED and not set(after) & _THINGS):
             return [AbuseFinding("abuse.threat", 0.9, REASONS["threat"], tok)]
+    return []
+
+
+# Posts that may name sexual words for a good reason: blocking content, health, a product.
+_SAFE_CONTEXT = frozenset("""block blocking blocked filter filters filtering parental controls
+control safesearch safe kids children child son daughter doctor health clinic""".split())
+_SPOKEN_AT = lx.PERSON_SECOND | frozenset("your ur u @user".split())
+_PICS = frozenset({("send", "pics"), ("send", "nudes"), ("get", "naked")})
+
+
+def _harassment(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
+    """Sexual words said to a person, within a few words of "you" or a name ("do you like
+    porn", "mia, send pics"), not in a post about blocking content, health or children."""
+    if present & _SAFE_CONTEXT or not present & _SPOKEN_AT:
+        return []
+    pairs = set(zip(tokens, tokens[1:], strict=False))
+    near = any(tok in lx.SEXUAL and _SPOKEN_AT.intersection(tokens[max(0, i - 4):i + 5])
+               for i, tok in enumerate(tokens))
+    if near or pairs & _PICS:
+        return [AbuseFinding("abuse.attack", 0.85, REASONS["harassment"], "sexual")]
     return []
 
 

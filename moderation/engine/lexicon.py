@@ -178,6 +178,12 @@ gassed hurt punch beat beaten stab stabbed destroy exterminate wipe eradicate ly
 raping suffer strangle choke slit throat throats torture behead drown execute
 """.split())
 
+# Sexual words: said to a person ("send pics", "wanna lick it"), harassment under R1.
+SEXUAL = frozenset("""
+sex sexy blowjob blowjobs porn porno nude nudes cum cumming penis pussy tits boobs wank
+wanking wanked horny orgasm panties thong kinky
+""".split())
+
 # Negative words that make a sentence criticism when aimed at the brand.
 NEGATIVE = frozenset("""
 worst terrible awful horrible useless joke scam scams scammers ripoff rip-off garbage trash

@@ -83,6 +83,9 @@ def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     # an insult said of a person as the subject of the sentence, past a relative clause
     "That agent who took my call is a lying little weasel.",
     "Whoever wrote this reply is a braindead buffoon.",
+    # sexual remarks to a person
+    "Sam, send pics and I'll stop complaining about the bill",
+    "do you like porn mia",
     # a threat the writer says they will carry out, against a person or a group
     "Honestly I am going to strangle that engineer when he turns up.",
     "Death to all Travellers.",
@@ -123,6 +126,8 @@ def test_identity_hate_is_not_published(text, model):
     # violent words aimed at things only
     "I want to throw this router through the window and burn the box.",
     "I'd love to shoot photos of the kids at the match.",
+    # sexual words for a good reason
+    "How do I block porn sites for my kids on your router?",
     # swearing at no one, or at oneself, follows the swearing policy, not R1; so does sympathy
     "Fuck, that was tough, three hours on hold.",
     "Sorry for being a shithead yesterday, the outage had me wound up.",

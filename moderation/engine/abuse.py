@@ -518,12 +518,13 @@ _SAFE_CONTEXT = frozenset("""block blocking blocked filter filters filtering par
 control safesearch safe kids children child son daughter doctor health clinic""".split())
 _SPOKEN_AT = lx.PERSON_SECOND | frozenset("your ur u @user".split())
 _PICS = frozenset({("send", "pics"), ("send", "nudes"), ("get", "naked")})
+_HARASS_CUES = lx.SEXUAL | {first for first, _ in _PICS}
 
 
 def _harassment(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
     """Sexual words said to a person, within a few words of "you" or a name ("do you like
     porn", "mia, send pics"), not in a post about blocking content, health or children."""
-    if present & _SAFE_CONTEXT or not present & _SPOKEN_AT:
+    if present.isdisjoint(_HARASS_CUES) or present & _SAFE_CONTEXT or not present & _SPOKEN_AT:
         return []
     pairs = set(zip(tokens, tokens[1:], strict=False))
     near = any(tok in lx.SEXUAL and _SPOKEN_AT.intersection(tokens[max(0, i - 4):i + 5])

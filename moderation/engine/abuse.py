@@ -110,8 +110,10 @@ def normalise(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     # a word in single quotes ("'vermin'") is the word: the quote marks are not letters
     tokens = [_resolve(t.strip("'") or t) if "'" in t else _resolve(t)
               for t in _TOKEN.findall(text)]
-    if any(len(t) >= _RUN_TOGETHER_MIN for t in tokens):
-        tokens = [part for t in tokens for part in _split_run_together(t, known)]
+    long_unknown = [i for i, t in enumerate(tokens) if len(t) >= _RUN_TOGETHER_MIN
+                    and t not in known and t not in VOCABULARY]
+    for i in reversed(long_unknown):  # "immigrantvermin" -> "immigrant", "vermin"
+        tokens[i:i + 1] = _split_run_together(tokens[i], known)
     if _HINT_SPACED.search(text):
         tokens = _join_spaced(tokens)
     return _second_person(tokens)
@@ -518,7 +520,7 @@ _SAFE_CONTEXT = frozenset("""block blocking blocked filter filters filtering par
 control safesearch safe kids children child son daughter doctor health clinic""".split())
 _SPOKEN_AT = lx.PERSON_SECOND | frozenset("your ur u @user".split())
 _PICS = frozenset({("send", "pics"), ("send", "nudes"), ("get", "naked")})
-_HARASS_CUES = lx.SEXUAL | {first for first, _ in _PICS}
+_HARASS_CUES = lx.SEXUAL | {second for _, second in _PICS}
 
 
 def _harassment(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding]:
@@ -526,10 +528,9 @@ def _harassment(tokens: list[str], present: frozenset[str]) -> list[AbuseFinding
     porn", "mia, send pics"), not in a post about blocking content, health or children."""
     if present.isdisjoint(_HARASS_CUES) or present & _SAFE_CONTEXT or not present & _SPOKEN_AT:
         return []
-    pairs = set(zip(tokens, tokens[1:], strict=False))
-    near = any(tok in lx.SEXUAL and _SPOKEN_AT.intersection(tokens[max(0, i - 4):i + 5])
-               for i, tok in enumerate(tokens))
-    if near or pairs & _PICS:
+    near = any(_SPOKEN_AT.intersection(tokens[max(0, i - 4):i + 5])
+               for i, tok in enumerate(tokens) if tok in lx.SEXUAL)
+    if near or _PICS & set(zip(tokens, tokens[1:], strict=False)):
         return [AbuseFinding("abuse.attack", 0.85, REASONS["harassment"], "sexual")]
     return []
 

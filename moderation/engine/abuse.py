@@ -17,12 +17,11 @@ from .text import (
     LEET,
     MASK_CHARS,
     URL_RE,
-    collapse_spaced,
     fold,
     lowered,
+    readable,
     replace_emails,
     squeeze,
-    unleet,
 )
 
 PERSON = "person"
@@ -100,7 +99,7 @@ def normalise(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     leetspeak be read as the words they spell ("k i l l  y o u", "f1nd y0u").
     """
     known = known or KNOWN_WORDS
-    text = unleet(collapse_spaced(lowered(text), known), known)
+    text = readable(lowered(text), known)
     if "http" in text or "www." in text:
         text = URL_RE.sub(" ", text)
     if "@" in text:

@@ -29,11 +29,10 @@ import numpy as np
 
 from .text import (
     URL_RE,
-    collapse_spaced,
     has_url,
     lowered,
+    readable,
     replace_emails,
-    unleet,
 )
 
 MODEL_FORMAT = 3  # bump when the file layout changes; older files are then refused
@@ -59,8 +58,7 @@ def prepare(text: str, *, known: frozenset[str] = frozenset()) -> str:
     false. The link rules (limits per trust level, blocked domains, shorteners) and the
     private-data and scam checks judge those instead; the classifier judges the words.
     """
-    text = lowered(text)[: 2 * MAX_MODEL_CHARS]
-    text = unleet(collapse_spaced(text, known), known)
+    text = readable(lowered(text)[: 2 * MAX_MODEL_CHARS], known)
     if has_url(text):
         text = URL_RE.sub(" ", text)
     if "@" in text:

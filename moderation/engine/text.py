@@ -236,3 +236,10 @@ def unleet(text: str, known: frozenset[str]) -> str:
         decoded = token.translate(LEET)
         return decoded if decoded.isalpha() and decoded in known else token
     return _LEET_TOKEN.sub(fix, text)
+
+
+@lru_cache(maxsize=64)
+def readable(low: str, known: frozenset[str]) -> str:
+    """Lower-cased text with spaced-out letters joined and leetspeak undone into `known`
+    words; cached, since the abuse checks and the classifiers both read it."""
+    return unleet(collapse_spaced(low, known), known)

@@ -486,11 +486,11 @@ def _swears_at_no_one(tokens: list[str], present: frozenset[str], directed: bool
 # suffer": the writer's intent, a violent verb, and a person or a group as its object.
 _HARM_VERBS = frozenset("""kill murder shoot stab rape strangle choke hang burn beat punch hurt
 slit snap behead lynch torture gas drown execute""".split())
-_INTENT = frozenset("will going gonna want wanna plan intend shall gotta love like".split())
+_INTENT_WORDS = frozenset("will going gonna want wanna plan intend shall gotta love like".split())
 _DETERMINERS = frozenset("""that this the those these a an every all any some next my your his
 her their our ur""".split())
 _HARM_OR_SUFFER = _HARM_VERBS | {"suffer"}
-_INTENT_OR_MAKE = _INTENT | {"make"}
+_INTENT_OR_MAKE = _INTENT_WORDS | {"make"}
 _AIMED = (lx.PERSON_SECOND | lx.PERSON_THIRD | lx.PERSON_NOUNS | lx.IDENTITY_GROUPS
           | lx.GROUP_ADJECTIVES | frozenset("them @user".split()))
 
@@ -739,7 +739,7 @@ def _people_skipped(clause: list[str]) -> list[str]:
 _HOSTILE = (lx.NEGATIVE | _INSULTS | lx.DEHUMANISING | lx.SLURS_HARD | lx.SLURS_SOFT
             | lx.VIOLENCE | _EXCLUDE | _EXCLUDED_BY | _NEGATORS
             | frozenset("but except though however unless yet".split()))
-_COPULAS = frozenset("are is were be being make makes made deserve deserves".split())
+_LINKING = frozenset("are is were be being make makes made deserve deserves".split())
 _PRAISE_CUES = frozenset("like people human deserve deserves".split())
 # "the white race is the most beautiful creation": a race praised as such is supremacism
 _SUPREMACY = frozenset("white whites race aryan aryans nordic".split())
@@ -760,7 +760,7 @@ def _praise(tokens: list[str], present: frozenset[str]) -> bool:
         words = [t for t in clause if t not in _FILLERS]
         while words[:1] and words[0] in _GROUP_PEOPLE:  # "trans people are valid"
             words = words[1:]
-        if words[:1] and words[0] in _COPULAS:
+        if words[:1] and words[0] in _LINKING:
             praised = words[1:3]
             if lx.PRAISE & set(praised) and "at" not in words[1:4]:
                 return True

@@ -111,7 +111,11 @@ def test_a_bare_link_is_promotion_below_trust_2_only():
     domains = ["vimeo.com"]
     assert promotion("https://vimeo.com/107297364", domains, _level(0))[0] >= 0.7
     assert promotion("add me https://vimeo.com/107297364", domains, _level(1))[0] >= 0.7
+    assert promotion("https://vimeo.com/107297364", domains, _level(1))[0] >= 0.7
     assert promotion("https://vimeo.com/107297364", domains, _level(2))[0] == 0.0
+    # a member past their first posts may point at a manual in two words
+    assert promotion("See here: https://www.manualslib.com/x", ["manualslib.com"],
+                     _level(1))[0] == 0.0
     answer = "The manual covers it on page 12: https://www.manualslib.com/brand/router"
     assert promotion(answer, ["manualslib.com"], _level(0))[0] == 0.0
     assert promotion("My channel 5 is pixelated since the update", [], _level(0))[0] == 0.0

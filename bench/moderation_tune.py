@@ -5,9 +5,10 @@
 Screens the validation splits (hash "valid" split of YouTube, SMS, Janitr, Davidson and
 implicit-hate; ConvAbuse's and CLINC150's own valid splits; the red-team set's tune half, odd
 ids; the forum training set's validation fifth; the first half of the hand-written identity
-and criticism sets) at trust 0 and trust 1 and prints, per class
-and source, the share handled correctly, and with --show the misjudged texts, as JSON. The
-test splits are never read here: `python -m moderation.engine.evaluate` reports on them.
+and criticism sets; the hand-written support posts full of numbers) at trust 0 and trust 1
+and prints, per class and source, the share handled correctly, and with --show the misjudged
+texts, as JSON. The test splits are never read here: `python -m moderation.engine.evaluate`
+reports on them.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from moderation.engine.model import default_model, load_model  # noqa: E402
 IDENTITY = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_valid.json"
 IDENTITY_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_eval.jsonl"
 CRITICISM_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_eval.jsonl"
+NUMBERS = ROOT / "tests" / "unit" / "moderation" / "data" / "numbers_valid.jsonl"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
     "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),
@@ -85,6 +87,9 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "forum support": by_forum.get("support", []),
             "identity mentions": json.loads(IDENTITY.read_text(encoding="utf-8"))["texts"],
             "identity eval": [r["text"] for r in ident if r["class"] != "hate"],
+            "numbers support": [f"{r['title']}\n{r['text']}" if r["title"] else r["text"]
+                                for r in (json.loads(line) for line in NUMBERS.read_text(
+                                    encoding="utf-8").splitlines() if line.strip())],
         },
         "abuse": {
             "convabuse abusive": [e.text for e in conv if e.label == 1],

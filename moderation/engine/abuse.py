@@ -1084,6 +1084,9 @@ _GROUP_CUES = (lx.IDENTITY_GROUPS | lx.GROUP_ADJECTIVES | lx.SLURS_HARD | lx.SLU
     " nation tribe breed third surnames".split()))
 
 
+# A colour said of a thing ("SR102 is black", "hub lights all white") names no group.
+_COLOURS = frozenset("black white brown".split())
+_COLOUR_LEAD = frozenset("is are was were all in its".split())
 _DESCRIBED = _THINGS | frozenset("""one ones model models colour color colours colors version
 editions edition cable cables keyboard layout language translation translations subtitles
 case cover voice accent number numbers food market shipping""".split())
@@ -1095,7 +1098,16 @@ def _names_group(tokens: list[str], present: frozenset[str]) -> bool:
     if present.isdisjoint(_GROUP_CUES):
         return False
     return any(tok in _GROUP_CUES and (i + 1 == len(tokens) or tokens[i + 1] not in _DESCRIBED)
+               and not (tok in _COLOURS and _colour_of_a_thing(tokens, i))
                for i, tok in enumerate(tokens))
+
+
+def _colour_of_a_thing(tokens: list[str], i: int) -> bool:
+    """ "SR102 is black", "the lights are all white": a colour said of something, ending
+    the clause, with no word for people after it."""
+    after = tokens[i + 1] if i + 1 < len(tokens) else "."
+    return (i > 0 and tokens[i - 1] in _COLOUR_LEAD
+            and (after in _BOUNDARY or after in ("and", "or", "now", "too")))
 
 
 # The brand's people taken together ("your engineers", "your agents"): criticising how they
@@ -1112,7 +1124,8 @@ _FAILURES = (("not", "work"), ("not", "working"), ("never", "works"), ("never", 
              ("never", "answer"), ("never", "answers"), ("never", "replied"),
              ("never", "fix"), ("never", "fixed"), ("not", "fixed"), ("not", "answer"),
              ("no", "reply"), ("no", "response"), ("no", "answer"), ("anywhere", "else"),
-             ("nobody", "fixes"), ("never", "use"), ("not", "fix"),
+             ("nobody", "fixes"), ("never", "use"), ("not", "fix"), ("without", "reply"),
+             ("without", "response"), ("without", "answer"), ("without", "warning"),
              ("with", "fire"))
 
 

@@ -162,7 +162,7 @@ def helpline(text: str, pii: list[PiiMatch], author: AuthorFacts) -> Signal:
 
 _SALES = re.compile(
     r"\b(?:selling|we sell|i sell|for sale|buy (?:now|cheap|online|here)|order (?:now|today|online)"
-    r"|shop now|cheap(?:est)? (?:rates|prices?)|best prices?|discount(?: code)?|\d+\s?% off"
+    r"|shop now|cheap(?:est)? (?:rates|prices?)|best prices?|discount code|\d+\s?% off"
     r"|wholesale|replicas?|super ?clones?|free shipping|limited (?:time|offer)|no prescription"
     r"|money back"
     r"|(?:visit|check out|check) (?:my|our) (?:site|website|shop|store|page|profile|channel)"

@@ -160,6 +160,10 @@ def test_group_words_and_complaints_that_attack_no_one_are_published(text, model
     "Firmware 3.2.14b, error 0x80070005 when I update. Serial 4K7X9-22QP.",
     "The manual says to hold reset for 30 s: https://help.example.com/router/reset",
     "Here is my speed test ![speed](https://i.imgur.com/abc123.png) from this morning",
+    # a discount the customer has, a colour said of a model, a ticket closed without reply
+    "The loyalty discount of £7/month vanished from my bill on the 3rd, why?",
+    "Bought the SR102 last week. SR102 is black, the old one was white.",
+    "Ticket 88213 closed without reply, compensation?",
 ])
 def test_support_posts_with_numbers_or_one_link_publish_even_as_a_first_post(text, model):
     for author in (NEW, MEMBER):

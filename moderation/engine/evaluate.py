@@ -723,7 +723,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--redteam", default=str(DEFAULT_REDTEAM),
                         help="the red-team JSONL (only its split 'test' rows are scored)")
     parser.add_argument("--sets", default=str(HAND_WRITTEN),
-                        help="folder with the hand-written criticism.json and attacks.json")
+                        help="folder with the hand-written sets (criticism.json, attacks.json,"
+                        " the identity and criticism JSONL sets)")
     parser.add_argument("--limit", type=int, default=None,
                         help="score only the first N texts of each source (by hash)")
     parser.add_argument("--baseline-python", default=None,

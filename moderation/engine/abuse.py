@@ -464,7 +464,9 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
                        counter_speech=_counter_speech(tokens, present), directed=directed,
                        praise=_praise(tokens, present),
                        individuals=_individuals_only(tokens, present),
-                       swears_at_no_one=_swears_at_no_one(tokens, present, directed))
+                       swears_at_no_one=_swears_at_no_one(tokens, present, directed),
+                       harms_things=bool(present & lx.VIOLENCE and present & _THINGS) and not (
+                           directed or present & (_AIMED | _SOMEONE_OR_GROUP)))
 
 
 _TOLD = frozenset("out off up".split())  # "get the fuck out", "piss off": said to someone

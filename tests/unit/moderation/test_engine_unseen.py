@@ -124,6 +124,7 @@ def test_identity_hate_is_not_published(text, model):
     "The engineer who fixed it is a legend.",
     "I am such a loser at this game, died 40 times",
     # violent words aimed at things only
+    "I'm going to kill this router, it drops every hour.",
     "I want to throw this router through the window and burn the box.",
     "I'd love to shoot photos of the kids at the match.",
     # sexual words for a good reason

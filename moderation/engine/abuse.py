@@ -112,7 +112,7 @@ def normalise(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     long_unknown = [i for i, t in enumerate(tokens) if len(t) >= _RUN_TOGETHER_MIN
                     and t not in known and t not in VOCABULARY]
     for i in reversed(long_unknown):  # "immigrantvermin" -> "immigrant", "vermin"
-        tokens[i:i + 1] = _split_run_together(tokens[i], known)
+        tokens[i:i + 1] = _split_run_together(tokens[i])
     if _HINT_SPACED.search(text):
         tokens = _join_spaced(tokens)
     return _second_person(tokens)
@@ -182,12 +182,12 @@ def _resolve(token: str) -> str:
 _RUN_TOGETHER_MIN = 7
 
 
-def _split_run_together(token: str, known: frozenset[str]) -> tuple[str, ...]:
+def _split_run_together(token: str) -> tuple[str, ...]:
     """Two words typed as one, both of them abuse or words for people and one of them naming
     or dehumanising a group ("immigrantvermin", "stupidestpeople", "gayvermin"): read as the
-    two words. "cocktail" and "therapist" stay whole."""
-    if len(token) < _RUN_TOGETHER_MIN or token in known or token in VOCABULARY \
-            or not token.isalpha():
+    two words. "cocktail" and "therapist" stay whole. The caller passes only long tokens that
+    are not known words."""
+    if not token.isalpha():
         return (token,)
     for k in range(3, len(token) - 2):
         left, right = token[:k], token[k:]
@@ -454,11 +454,12 @@ def analyse(text: str, *, names: frozenset[str] = frozenset(),
     findings = (_pattern_findings(tokens, present) + _term_findings(tokens, present)
                 + _intent_threats(tokens, present) + _harassment(tokens, present))
     directed = any(f.check != "abuse.profanity" for f in findings)
-    brand = _criticises_brand(tokens, present)
+    group = _names_group(tokens, present)
+    brand = _criticises_brand(tokens, present, group)
     if brand and not directed:
         findings.append(AbuseFinding("abuse.brand_criticism", 1.0, REASONS["criticism"]))
     return AbuseReport(tuple(findings), bool(present & _PERSON_WORDS), brand, tuple(tokens),
-                       names_group=_names_group(tokens, present),
+                       names_group=group,
                        addresses_someone=bool(present & _ADDRESSED),
                        escalates=bool(present & lx.ESCALATION),
                        counter_speech=_counter_speech(tokens, present), directed=directed,
@@ -676,7 +677,7 @@ _DISGUST = frozenset("disgust disgusts sicken sickens repulse repulses".split())
 
 def _stirs_loathing(clause: list[str]) -> bool:
     """True when the group is the subject of "disgust(s) me" ("these people disgust me")."""
-    words = [t for t in _people_skipped(clause) if t not in _FILLERS]
+    words = [t for t in _people_skipped(clause) if t not in _INTENSIFIERS]
     return words[:1] != [] and words[0] in _DISGUST and words[1:2] == ["me"]
 
 
@@ -745,8 +746,9 @@ _LINKING = frozenset("are is were be being make makes made deserve deserves".spl
 _PRAISE_CUES = frozenset("like people human deserve deserves".split())
 # "the white race is the most beautiful creation": a race praised as such is supremacism
 _SUPREMACY = frozenset("white whites race aryan aryans nordic".split())
-_FILLERS = frozenset("""so really very truly such the most some of all just too also a an
-absolutely genuinely honestly always such simply incredibly""".split())
+# Intensifiers and articles skipped when reading what is said of a group ("are all so kind").
+_INTENSIFIERS = frozenset("""so really very truly such the most some of all just too also a an
+absolutely genuinely honestly always simply incredibly""".split())
 
 
 def _praise(tokens: list[str], present: frozenset[str]) -> bool:
@@ -759,7 +761,7 @@ def _praise(tokens: list[str], present: frozenset[str]) -> bool:
     for _, before, clause, _ in _group_clauses(tokens):
         if lx.PRAISING_VERBS & set(before[-2:]):
             return True
-        words = [t for t in clause if t not in _FILLERS]
+        words = [t for t in clause if t not in _INTENSIFIERS]
         while words[:1] and words[0] in _GROUP_PEOPLE:  # "trans people are valid"
             words = words[1:]
         if words[:1] and words[0] in _LINKING:
@@ -971,9 +973,6 @@ _ARTICLES = frozenset("a an the such some one".split())
 _PHRASE_ENDS = frozenset("and who that like with for lol mate honestly".split())
 
 
-_DESCRIBING = frozenset("lying little snotty filthy pathetic useless sad stupid lazy".split())
-
-
 def _predicated_of_person(tokens: list[str], i: int) -> bool:
     """ "the new mod is a maggot", "that agent is a worm": a person said to be the insult
     (not "the engineer's dog", where the animal is only mentioned, nor "a dog lover")."""
@@ -982,7 +981,7 @@ def _predicated_of_person(tokens: list[str], i: int) -> bool:
         return False
     j, described = i - 1, 0
     while j >= 0 and tokens[j] not in _COPULAS and tokens[j] not in _NEGATORS and (
-            tokens[j] in _ARTICLES or tokens[j] in lx.FILLERS or tokens[j] in _DESCRIBING
+            tokens[j] in _ARTICLES or tokens[j] in lx.FILLERS
             or (described < 2 and tokens[j] not in _BOUNDARY and _anchor(tokens[j]) is None)):
         if tokens[j] not in _ARTICLES and tokens[j] not in lx.FILLERS:
             described += 1  # "a lying little worm": up to two words describing the insult
@@ -1140,7 +1139,7 @@ def _fails(tokens: list[str], present: frozenset[str]) -> bool:
     return bool(pairs.intersection(_FAILURES))
 
 
-def _criticises_brand(tokens: list[str], present: frozenset[str]) -> bool:
+def _criticises_brand(tokens: list[str], present: frozenset[str], group: bool) -> bool:
     """True when the text pairs a negative word with the brand or one of its things, or
     says the brand's people collectively fail ("your engineers never test anything")."""
     if present & lx.VIOLENCE and present & _STAFF_PLURALS:
@@ -1150,7 +1149,7 @@ def _criticises_brand(tokens: list[str], present: frozenset[str]) -> bool:
                for i, tok in enumerate(tokens)):
             return True
     if (present & _THINGS and present.isdisjoint(lx.VIOLENCE)
-            and not _names_group(tokens, present) and _fails(tokens, present)):
+            and not group and _fails(tokens, present)):
         return True  # "the forum team never answers", "cancel this contract, go anywhere else"
     if not present & _NEGATIVE_WORDS:
         return False

@@ -4,7 +4,6 @@ rows in the same transaction (written through moderation/audit.py only)."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
@@ -31,7 +30,7 @@ from moderation import audit, engine, learning, queries
 from moderation.audit import AuditAction
 from moderation.engine import data as engine_data
 from moderation.engine import trust
-from moderation.engine.pii import MASK_LABELS, mask_payment_numbers
+from moderation.engine.pii import mask_payment_numbers, masked_numbers
 from moderation.models import (
     Appeal,
     AppealStatus,
@@ -948,14 +947,10 @@ def _appeal_granted(item: ReviewItem, actor: User) -> None:
                  after={"outcome": AppealStatus.OVERTURNED.value})
 
 
-_MASK_KINDS = "|".join(map(re.escape, MASK_LABELS.values()))
-_MASKED_NUMBER = re.compile(rf"\[(?:{_MASK_KINDS}) ending [0-9A-Za-z]{{1,4}}\]")
-
-
 def _masked_note(text: str) -> str:
     """Tell the author where a card or bank number in their live edit shows only its last
     four digits (it was masked when stored, so the full number cannot come back)."""
-    found = list(dict.fromkeys(_MASKED_NUMBER.findall(text)))
+    found = masked_numbers(text)
     if not found:
         return ""
     numbers = "numbers" if len(found) > 1 else "number"

@@ -350,6 +350,14 @@ def normalise_number(number: str) -> str:
 # ---------------------------------------------------------------- masking for storage
 
 MASK_LABELS = {"card": "card", "iban": "IBAN", "account": "account"}
+# The form mask_payment_numbers writes ("[card ending 1111]"), to find it again in stored text.
+_MASK_KINDS = "|".join(map(re.escape, MASK_LABELS.values()))
+MASKED_NUMBER = re.compile(rf"\[(?:{_MASK_KINDS}) ending [0-9A-Za-z]{{1,4}}\]")
+
+
+def masked_numbers(text: str) -> list[str]:
+    """The masked card, IBAN and account numbers in a stored text, each once, in order."""
+    return list(dict.fromkeys(MASKED_NUMBER.findall(text)))
 
 
 def mask_payment_numbers(text: str) -> str:

@@ -2,7 +2,7 @@
 everything else in the text is kept as typed."""
 import pytest
 
-from moderation.engine.pii import mask_payment_numbers
+from moderation.engine.pii import mask_payment_numbers, masked_numbers
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -39,3 +39,10 @@ def test_mask_payment_numbers_leaves_other_text_as_typed(text):
 def test_mask_payment_numbers_is_idempotent():
     once = mask_payment_numbers("card 4111 1111 1111 1111 and GB82 WEST 1234 5698 7654 32")
     assert mask_payment_numbers(once) == once and "1111 1111" not in once
+
+
+def test_masked_numbers_finds_what_masking_wrote_each_once():
+    masked = mask_payment_numbers("card 4111 1111 1111 1111, again 4111111111111111, IBAN "
+                                  "GB82 WEST 1234 5698 7654 32, order 20231145")
+    assert masked_numbers(masked) == ["[card ending 1111]", "[IBAN ending 5432]"]
+    assert masked_numbers("order 20231145 and [card ending] typed by hand") == []

@@ -288,18 +288,25 @@ def test_appeal_overturned_after_a_newer_edit_keeps_the_newer_text(factory):
 CARD = "4111 1111 1111 1111"
 
 
+CARD_EDIT = f"{LONG_FIX} They charged my card {CARD} twice.{INSULT}"
+
+
+def _turned_down_card_edit(factory):
+    """(post, author, review item) for an edit with a card number and an insult, rejected."""
+    author = factory.user()
+    post = factory.reply(factory.thread(), author, body=LONG_FIX)
+    services.edit_post(post, actor=author, body=CARD_EDIT)
+    return post, author, db.session.scalar(select(ReviewItem).where(
+        ReviewItem.post_id == post.id))
+
+
 def _stored_nowhere_in_full(post) -> bool:
     texts = [post.body_source, post.body_html, *(r.body_source for r in services.revisions(post))]
     return all(CARD not in text and CARD.replace(" ", "") not in text for text in texts)
 
 
 def test_appeal_overturned_on_card_masked_edit_applies_it_masked_and_tells_the_author(factory):
-    thread = factory.thread()
-    author = factory.user()
-    post = factory.reply(thread, author, body=LONG_FIX)
-    services.edit_post(post, actor=author,
-                       body=f"{LONG_FIX} They charged my card {CARD} twice.{INSULT}")
-    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    post, author, item = _turned_down_card_edit(factory)
     assert item.status is ReviewStatus.REJECTED and "[card ending 1111]" in item.text_snapshot
     appeal = _overturn_appeal(factory, author, item)
     assert post.body_source == f"{LONG_FIX} They charged my card [card ending 1111] twice.{INSULT}"
@@ -314,16 +321,10 @@ def test_appeal_overturned_on_card_masked_edit_applies_it_masked_and_tells_the_a
 
 
 def test_appeal_overturned_on_edit_kept_with_the_full_number_applies_the_masked_form(factory):
-    thread = factory.thread()
-    author = factory.user()
-    post = factory.reply(thread, author, body=LONG_FIX)
-    services.edit_post(post, actor=author,
-                       body=f"{LONG_FIX} They charged my card {CARD} twice.{INSULT}")
-    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    post, author, item = _turned_down_card_edit(factory)
     # A proposal kept before numbers were masked in every stored copy: only the review
     # item's snapshot has the masked form.
-    full = f"{LONG_FIX} They charged my card {CARD} twice.{INSULT}"
-    services.draft_revision(post).body_source = full
+    services.draft_revision(post).body_source = CARD_EDIT
     db.session.commit()
     _overturn_appeal(factory, author, item)
     assert post.body_source == item.text_snapshot and "[card ending 1111]" in post.body_source

@@ -125,15 +125,10 @@ def _private_data(submission: Submission, author: AuthorFacts, config: EngineCon
     return found
 
 
-def _judged_text(submission: Submission) -> str:
-    """What the abuse checks and classifiers read: the post, less any words it quotes in
-    order to condemn or report them (abuse.without_condemned_quotes)."""
-    return _judged(submission.text)
-
-
 @lru_cache(maxsize=64)
 def _judged(text: str) -> str:
-    """_judged_text for one text (asked twice per screening: the checks and the heads)."""
+    """What the abuse checks and classifiers read: the post, less any words it quotes in
+    order to condemn or report them (abuse.without_condemned_quotes). Cached: both ask."""
     return abuse.without_condemned_quotes(text) or text
 
 
@@ -143,7 +138,7 @@ def _abuse(submission: Submission, config: EngineConfig, signals: Signals,
     names = config.staff_names
     if submission.thread and submission.thread.participants:
         names = names | name_tokens(submission.thread.participants)
-    report = abuse.analyse(_judged_text(submission), names=names,
+    report = abuse.analyse(_judged(submission.text), names=names,
                            brand_names=config.brand_names, known=known)
     for finding in report.findings:
         signals.add(finding.check, finding.score, finding.reason)
@@ -165,7 +160,7 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
                  config: EngineConfig, signals: Signals, report: abuse.AbuseReport) -> None:
     """The learned spam and abuse probabilities; spam is adjusted to the author's trust, and
     the abuse heads are asked only where the target resolver says they apply."""
-    scores = model.scores(_judged_text(submission))
+    scores = model.scores(_judged(submission.text))
     for check in _heads_not_asked(report):
         scores.pop(check, None)
     if not author.is_staff:

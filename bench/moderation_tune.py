@@ -3,7 +3,8 @@
     .venv/bin/python bench/moderation_tune.py [--model FILE] [--data ../shared/data]
 
 Screens the validation splits (hash "valid" split of YouTube, SMS, Janitr, Davidson and
-implicit-hate; ConvAbuse's and CLINC150's own valid splits; the red-team set's tune half, odd
+implicit-hate; ConvAbuse's and CLINC150's own valid splits; HINT3's and Stormfront's train
+splits, which never train the model; the red-team set's tune half, odd
 ids; the forum training set's validation fifth; the first half of the hand-written identity
 and criticism sets; the hand-written support posts full of numbers) at trust 0 and trust 1
 and prints, per class and source, the share handled correctly, and with --show the misjudged
@@ -65,6 +66,7 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
     davidson = valid(datasets.davidson_examples(data_dir))
     implicit = valid(datasets.implicit_hate_examples(data_dir))
     conv = datasets.convabuse_examples("valid", data_dir)
+    stormfront = datasets.stormfront_examples("train", data_dir)
     team = redteam_rows(part="valid")
     by_team, by_forum = {}, {}
     ident = identity_rows("valid")
@@ -87,6 +89,10 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "forum support": by_forum.get("support", []),
             "identity mentions": json.loads(IDENTITY.read_text(encoding="utf-8"))["texts"],
             "identity eval": [r["text"] for r in ident if r["class"] != "hate"],
+            # HINT3's and Stormfront's train splits never train the model (their licences keep
+            # them out of it): they validate here, and their test splits report
+            "hint3 train": [e.text for e in datasets.hint3_examples("train", data_dir)],
+            "stormfront noHate train": [e.text for e in stormfront if e.label == 0],
             "numbers support": [f"{r['title']}\n{r['text']}" if r["title"] else r["text"]
                                 for r in (json.loads(line) for line in NUMBERS.read_text(
                                     encoding="utf-8").splitlines() if line.strip())],
@@ -104,6 +110,7 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "forum insult": by_forum.get("insult", []),
             "forum hate": by_forum.get("hate", []),
             "identity eval hate": [r["text"] for r in ident if r["class"] == "hate"],
+            "stormfront hate train": [e.text for e in stormfront if e.label == 1],
         },
         "spam": {
             "sms+youtube spam": [e.text for e in spam if e.label == 1],

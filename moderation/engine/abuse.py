@@ -112,7 +112,7 @@ def normalise(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     long_unknown = [i for i, t in enumerate(tokens) if len(t) >= _RUN_TOGETHER_MIN
                     and t not in known and t not in VOCABULARY]
     for i in reversed(long_unknown):  # "immigrantvermin" -> "immigrant", "vermin"
-        tokens[i:i + 1] = _split_run_together(tokens[i])
+        tokens[i:i + 1] = _split_run_together(tokens[i], known)
     if _HINT_SPACED.search(text):
         tokens = _join_spaced(tokens)
     return _second_person(tokens)
@@ -182,17 +182,21 @@ def _resolve(token: str) -> str:
 _RUN_TOGETHER_MIN = 7
 
 
-def _split_run_together(token: str) -> tuple[str, ...]:
-    """Two words typed as one, both of them abuse or words for people and one of them naming
-    or dehumanising a group ("immigrantvermin", "stupidestpeople", "gayvermin"): read as the
-    two words. "cocktail" and "therapist" stay whole. The caller passes only long tokens that
-    are not known words."""
+def _split_run_together(token: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Two words typed as one: both of them abuse or words for people and one of them naming
+    or dehumanising a group ("immigrantvermin", "stupidestpeople", "gayvermin"), or a slur
+    followed by any known word ("niggerbehaviour"): read as the two words. "cocktail",
+    "therapist" and "Vandyke" stay whole. The caller passes only long tokens that are not
+    known words."""
     if not token.isalpha():
         return (token,)
     for k in range(3, len(token) - 2):
         left, right = token[:k], token[k:]
         if left in _SPLIT_PART and right in _SPLIT_PART and (
                 left in _SPLIT_GROUP or right in _SPLIT_GROUP):
+            return left, right
+        if ((left in _SPLIT_SLURS and (right in known or right in _SPLIT_PART))
+                or (right in _SPLIT_SLURS and left in _SPLIT_PART)):
             return left, right
     return (token,)
 
@@ -370,11 +374,17 @@ _THREATS = _patterns(
     ("bullet", r"\b(?:puts?|put) (?:a )?bullets? (?:in|into|through) (?:you|him|her|your|@user)\b"),
     ("dead", r"\b(?:you|u|he|she|@user) (?:will|would|are going to|is going to) be dead by\b"),
 )
+# Group words a "<group> out" chant is read of: not the colours ("the screen blacks out").
+_CHANTED = (lx.IDENTITY_GROUPS | lx.SLURS_HARD | lx.SLURS_SOFT) - frozenset(
+    "black blacks white whites browns woman women girls females disabled trans natives".split())
 _HATE_PHRASES = _patterns(
     ("back", r"\b(?:send|ship|kick|deport) (?:them|the \w+(?: \w+)?|all (?:of )?(?:them|the \w+))"
              r" (?:all )?(?:back|out) (?:where they came from|to (?:their|where|whatever)"
              r"|home)\b"),
     ("back", r"\bgo back (?:where|to where) you came from\b"),
+    # the chant: "pakis out", "immigrants out now", "muslims out of our country"
+    ("out", rf"\b(?:{'|'.join(sorted(_CHANTED))}) out(?: now| of (?:our|my|this) \w+)?"
+            r"(?= [.,!?]|$)"),
 )
 _SOFT_THREATS = _patterns(
     ("suffer pay bleed", rf"\b{_INTENT} make (?:you|him|her) (?:suffer|pay|bleed)\b"),
@@ -421,7 +431,11 @@ _INTERESTING = _INSULTS | lx.PROFANITY | lx.SLURS_HARD | lx.SLURS_SOFT
 # Words a run-together token may be split into, and those that make a split worth reading.
 _SPLIT_GROUP = (lx.DEHUMANISING | lx.IDENTITY_GROUPS | lx.GROUP_ADJECTIVES
                 | frozenset("stupidest dumbest".split()))
-_SPLIT_PART = _SPLIT_GROUP | _INSULTS | frozenset("people men women folk".split())
+_SPLIT_PART = (_SPLIT_GROUP | _INSULTS | lx.NEGATIVE
+               | frozenset("people men women folk disgust disgusts sicken sickens".split()))
+# slurs that start surnames and breeds ("Dykeman", "coonhound") are not split off
+_SPLIT_SLURS = frozenset(w for w in lx.SLURS_HARD | lx.SLURS_SOFT if len(w) >= 4) - frozenset(
+    "dyke dykes coon coons".split())
 _PERSON_WORDS = lx.PERSON_SECOND | lx.PERSON_THIRD | lx.PERSON_NOUNS
 _ADDRESSED = _PERSON_WORDS | frozenset("your yours his hers ur".split())
 _BOUNDARY = frozenset({",", ";", ":", ".", "!", "?", "\n", "..", "...", "!!", "??", "?!", "!?"})

@@ -16,7 +16,7 @@ from functools import lru_cache
 from . import abuse, pii, spam
 from .config import DEFAULT_CONFIG, EngineConfig, name_tokens
 from .flood import FloodIndex, jaccard, shingles, words
-from .model import ATTACK, HATE, THREAT, ModelBundle
+from .model import ATTACK, HATE, SPAM, THREAT, ModelBundle
 from .rules import DEFAULT_RULES, Rule, RuleSet
 from .types import (
     Action,
@@ -160,7 +160,7 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
                  config: EngineConfig, signals: Signals, report: abuse.AbuseReport) -> None:
     """The learned spam and abuse probabilities; spam is adjusted to the author's trust, and
     the abuse heads are asked only where the target resolver says they apply."""
-    scores = model.scores(_judged(submission.text))
+    scores = model.scores(_judged(submission.text), short=_short_text_heads(report))
     for check in _heads_not_asked(report):
         scores.pop(check, None)
     if not author.is_staff:
@@ -186,6 +186,17 @@ def _plain_complaint(submission: Submission, report: abuse.AbuseReport,
     return ((report.targets_brand or report.escalates or "brandname" in report.tokens)
             and not submission.links
             and not any(check.startswith("pii.") for check in signals.scores))
+
+
+def _short_text_heads(report: abuse.AbuseReport) -> tuple[str, ...]:
+    """The heads whose evidence a very short text discounts (ModelBundle.scores): spam
+    always ("Please call me", "Toll free number"), the abuse heads only when no one is
+    addressed, named or attacked ("Head office", "Start again"): "You are a disgrace." keeps
+    its full weight."""
+    if (report.addresses_someone or report.names_group or report.targets_person
+            or report.directed):
+        return (SPAM,)
+    return (SPAM, ATTACK, THREAT, HATE)
 
 
 def _heads_not_asked(report: abuse.AbuseReport) -> set[str]:
@@ -228,6 +239,7 @@ def _spam_rules(submission: Submission, author: AuthorFacts, config: EngineConfi
     signals.add("spam.promotion", *spam.promotion(submission.text, domains, author))
     signals.add("scam.contact_bait", *spam.contact_bait(submission.text, found_pii))
     signals.add("scam.helpline", *spam.helpline(submission.text, found_pii, author))
+    signals.add("scam.pitch", *spam.scam_pitch(submission.text, author))
     if submission.kind is not Kind.EDIT:
         signals.add("spam.rate", *spam.posting_rate(author, now, config))
 

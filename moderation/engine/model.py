@@ -20,7 +20,7 @@ import re
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -106,15 +106,28 @@ class ModelBundle:
         """The classifier text for this bundle's vocabulary."""
         return prepare(text, known=self.known_words)
 
-    def scores(self, text: str) -> dict[str, float]:
-        """Each head's probability for one raw text (one n-gram count, one lookup per term)."""
-        counts = Counter(_analyze(self.prepare(text)))
+    def scores(self, text: str, *, short: Collection[str] = ()) -> dict[str, float]:
+        """Each head's probability for one raw text (one n-gram count, one lookup per term).
+
+        The heads named in `short` are discounted on a text of fewer than SHORT_WORDS words:
+        TF-IDF rows are unit length, so in "Head office" or "Please call me" one or two
+        words carry a whole post's weight and a word that happens to lean one way ("head",
+        "call") decides alone. Their evidence is scaled by sqrt(words / SHORT_WORDS).
+        """
+        terms = _analyze(self.prepare(text))
+        counts = Counter(terms)
         if len(counts) > SMALL_DOC:
-            totals = self.intercepts + self._dense_dots(counts)
+            dots = self._dense_dots(counts).tolist()
         else:
-            totals = [b + d for b, d in zip(self.intercepts.tolist(), self._dots(counts),
-                                            strict=True)]
-        return {name: _sigmoid(t) for name, t in zip(self.heads, totals, strict=True)}
+            dots = self._dots(counts)
+        if short:
+            words = (len(terms) + 1) // 2  # n unigrams give n - 1 bigrams
+            if words < SHORT_WORDS:
+                scale = math.sqrt(words / SHORT_WORDS)
+                dots = [d * scale if name in short else d
+                        for name, d in zip(self.heads, dots, strict=True)]
+        return {name: _sigmoid(b + d) for name, b, d in
+                zip(self.heads, self.intercepts.tolist(), dots, strict=True)}
 
     def _dots(self, counts: Counter) -> list[float]:
         """Normalised TF-IDF dot with every head, in plain Python (short texts)."""
@@ -152,6 +165,7 @@ class ModelBundle:
 
 
 SMALL_DOC = 96  # below this many distinct n-grams plain Python beats numpy's call overhead
+SHORT_WORDS = 4  # chosen on the validation rows (bench/moderation_tune.py): 6 cost abuse recall
 
 
 def _sigmoid(x: float) -> float:

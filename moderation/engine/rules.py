@@ -25,6 +25,8 @@ CHECKS: dict[str, str] = {
                          "phone contact.",
     "scam.helpline": "A 'customer care' or 'helpline' phone number posted by someone who is "
                      "not staff.",
+    "scam.pitch": "A well-known scam: an advance-fee letter, a spell caster, a loan or "
+                  "investment that asks for bank logins, accounts for sale, daily returns.",
     "abuse.attack": "Insults or demeaning names aimed at a person.",
     "abuse.threat": "Threats of violence or harm.",
     "abuse.self_harm": "Encouraging someone to hurt or kill themselves.",
@@ -263,6 +265,7 @@ DEFAULT_RULES_DATA: dict = {
             "enforced_by": [
                 _e("scam.helpline", "hold"), _e("scam.helpline", "reject", 0.9),
                 _e("scam.contact_bait", "hold"), _e("scam.contact_bait", "reject", 0.85),
+                _e("scam.pitch", "hold"),
             ],
             "flag_reasons": ["scam"],
         },

@@ -131,6 +131,51 @@ def contact_bait(text: str, pii: list[PiiMatch]) -> Signal:
             "fixing an account, a common scam.")
 
 
+# The scams every open forum gets, whatever the brand: advance-fee letters, spell casters,
+# loans or "investments" that want your bank login, accounts for sale, daily-return schemes.
+_SCAM_PITCH = re.compile(
+    r"\b(?:transfer|move|moving|transferring) (?:the )?(?:sum of )?(?:us)?[$£€]?\s?"
+    r"(?:\d{1,3}(?:,\d{3}){2,}|\d+(?:\.\d+)? ?(?:million|m)\b)(?: ?(?:usd|dollars|pounds))?"
+    r" (?:\w+ )?(?:out of|into your|to your|from)"
+    r"|\bnext of kin\b|\bunclaimed (?:funds|inheritance|deposit)"
+    r"|\b(?:love|money|lottery|marriage) spells?\b|\bspell ?casters?\b"
+    r"|\b(?:brought|bring|bringing) (?:back )?(?:my|your|her|his) (?:ex|lover|husband|wife"
+    r"|girlfriend|boyfriend|partner)(?: back)?\b(?=.{0,80}\b(?:dr|doctor|priest|spell|contact))"
+    r"|\b(?:send|give|share|provide) (?:us |me )?(?:your |a copy of your )?(?:id and |id, )?"
+    r"(?:bank login|online banking (?:login|password|details)|banking password|login details"
+    r"|pin number|card pin)"
+    r"|\b(?:buy|sell|selling|cheap) (?:\d+ )?(?:aged|verified|pva|bulk)"
+    r" (?:\w+ )?accounts?\b"
+    r"|\b\d+(?:\.\d+)?\s?% (?:daily|weekly|per day|a day|every day) (?:returns?|profits?"
+    r"|interest|roi)\b|\b(?:daily|weekly) (?:returns?|profits?|payouts?) of \d"
+    r"|\bget rich quick\b|\bmake (?:[$£€]?[\d,]+k?|money|cash) (?:fast|from home|online"
+    r" daily)\b",
+)
+_SCAM_WORDS = ("transfer", "move", "moving", "next of kin", "unclaimed", "spell", "brought",
+               "bring", "send", "give", "share", "provide", "accounts", "account", "%",
+               "daily", "rich quick", "make ")
+
+
+_WARNING = re.compile(r"\b(?:never|not|don't|do not|dont|won't|nobody|no one|beware)\b")
+
+
+def scam_pitch(text: str, author: AuthorFacts) -> Signal:
+    """A classic forum scam from someone who is not staff: an advance-fee letter, a spell
+    caster, a loan or investment that wants bank logins, accounts for sale, daily returns.
+    Someone asking whether such a message is real is not running it."""
+    if author.is_staff:
+        return NONE
+    folded = lowered(text)
+    if not any(word in folded for word in _SCAM_WORDS):
+        return NONE
+    match = _SCAM_PITCH.search(folded)
+    if match is None or _ASKING.search(folded) or _WARNING.search(
+            folded[max(0, match.start() - 40):match.start()]):
+        return NONE
+    return (0.8, "It reads like a well-known scam (an advance-fee letter, a spell caster, an "
+                 "offer that asks for bank logins, accounts for sale or daily returns).")
+
+
 _HELPLINE = re.compile(
     r"\b(?:customer\s*(?:care|service|support)|help\s*-?\s*line|help\s*desk|hotline|"
     r"tech(?:nical)?\s+support|support\s+(?:number|phone|line|team number)|contact\s+number|"
@@ -172,6 +217,9 @@ _SALES = re.compile(
     r"|(?:essay|assignment|homework|dissertation|thesis|academic) (?:writing|help|writers?)"
     r"|write your (?:essay|assignment|dissertation))",
 )
+# Where to buy, when it is not a link: "Discord: keyshop#0420", "kik: @deals"
+_HANDLE = re.compile(r"\b(?:discord|kik|wechat|snap(?:chat)?|line id|icq)\s*[:@-]\s*\S"
+                     r"|\b[a-z]\w{2,}#\d{4}\b")
 _PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|gbp|eur|euros?|dollars|pounds)\b|/(?:year|month)\b")
 
 
@@ -235,8 +283,8 @@ def promotion(text: str, domains: list[str], author: AuthorFacts) -> Signal:
     if not sales:
         return NONE
     where = (bool(domains) or "bio" in folded or "skype" in folded or bool(_PRICE.search(folded))
-             or bool(_INVITE.search(folded)) or any(" me for " in s or " us for " in s
-                                                    for s in sales))
+             or bool(_INVITE.search(folded)) or bool(_HANDLE.search(folded))
+             or any(" me for " in s or " us for " in s for s in sales))
     if not where:
         return NONE
     score = 0.75 if len(sales) >= 2 or domains else 0.55

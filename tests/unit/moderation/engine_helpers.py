@@ -23,7 +23,7 @@ class FakeModel:
     def __init__(self, spam: float = 0.0, abuse: float = 0.0):
         self.spam, self.abuse = spam, abuse
 
-    def scores(self, text: str) -> dict[str, float]:
+    def scores(self, text: str, *, short=()) -> dict[str, float]:
         return {"spam.classifier": self.spam, "abuse.classifier": self.abuse}
 
 

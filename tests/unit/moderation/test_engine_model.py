@@ -100,5 +100,23 @@ def test_build_command_reproduces_the_shipped_model(tmp_path):
     built = build(out=tmp_path / "cold-start.npz")
     fresh, shipped = load_model(built["path"]), load_model(SHIPPED_MODEL)
     assert fresh.vocab == shipped.vocab
-    np.testing.assert_allclose(fresh.weights, shipped.weights, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(fresh.intercepts, shipped.intercepts, rtol=1e-6)
+    # liblinear stops at a tolerance, so another numpy or scipy build moves the last digits
+    # (seen: 5e-4 at most on a weight); a stale artifact after a change to the training data
+    # is off by far more than this
+    np.testing.assert_allclose(fresh.weights, shipped.weights, rtol=1e-4, atol=2e-3)
+    np.testing.assert_allclose(fresh.intercepts, shipped.intercepts, rtol=1e-4, atol=2e-3)
+    for text in ("Your billing is a joke and I'm switching", "i will find you", "buy cheap pills"):
+        assert fresh.scores(text) == pytest.approx(shipped.scores(text), abs=1e-3)
+
+
+def test_a_very_short_text_discounts_only_the_heads_asked(small_model):
+    def logit(p):
+        return float(np.log(p / (1 - p)))
+    intercept = float(small_model.intercepts[0])
+    full = small_model.scores("cheap watches")[SPAM]
+    discounted = small_model.scores("cheap watches", short=(SPAM,))[SPAM]
+    # two words of SHORT_WORDS = 4: the evidence beyond the intercept is scaled by sqrt(2 / 4)
+    assert logit(discounted) - intercept == pytest.approx((logit(full) - intercept) * 0.5 ** 0.5)
+    assert small_model.scores("cheap watches", short=("abuse.classifier",))[SPAM] == full
+    longer = "cheap watches buy now at our shop today"
+    assert small_model.scores(longer, short=(SPAM,)) == small_model.scores(longer)

@@ -28,6 +28,13 @@ def verdict(text, author, model, **kwargs):
                   now=NOW)
 
 
+def kept_out(text, model, rule=None) -> bool:
+    """True when neither a new member nor an ordinary one gets the text published (under
+    `rule`, if one is given)."""
+    found = [verdict(text, author, model) for author in (NEW, MEMBER)]
+    return all(not v.published and (rule is None or rule in v.rules) for v in found)
+
+
 @pytest.mark.parametrize("text", [
     "keep posting and we will find you",
     "If the engineer doesn't show up tomorrow somebody at your depot is getting hurt.",
@@ -41,9 +48,7 @@ def verdict(text, author, model, **kwargs):
     "Tell your wife to be careful tonight.",
 ])
 def test_threats_without_listed_words_are_not_published(text, model):
-    for author in (NEW, MEMBER):
-        found = verdict(text, author, model)
-        assert not found.published and "R1" in found.rules
+    assert kept_out(text, model, "R1")
 
 
 @pytest.mark.parametrize("text", [
@@ -240,3 +245,75 @@ def test_quoting_a_post_is_not_a_copy_of_it(model):
     found = screen(Submission(reply, thread=THREAD), MEMBER, model=model, flood_index=index,
                    now=NOW + timedelta(minutes=2))
     assert found.published and "spam.flood" not in found.scores
+
+
+@pytest.mark.parametrize(("text", "author"), [
+    # one or two words carried a whole post's weight in the classifiers ("head" leans to
+    # threats, "call" to spam); these are real customers' messages to a support desk
+    ("Head office", NEW),
+    ("Start again", NEW),
+    ("Please call me", MEMBER),
+])
+def test_very_short_support_messages_are_published(text, author, model):
+    assert verdict(text, author, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "You are a disgrace.",  # short, but aimed at someone: the classifier keeps its full say
+    "Immigrants out now!",
+    "p a k i s  o u t",
+    "muslims out of our country",
+])
+def test_short_attacks_and_chants_against_a_group_are_not_published(text, model):
+    assert kept_out(text, model)
+
+
+@pytest.mark.parametrize("text", [
+    "my screen blacks out.",
+    "my laptop screen whites out when I open the app",
+])
+def test_out_after_a_group_word_is_not_a_chant_by_itself(text, model):
+    assert verdict(text, MEMBER, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "Need money urgently? Get a loan in 10 minutes with no checks at all, just send your ID and "
+    "bank login.",
+    "Dear friend, I am Prince Adewale from Lagos. I need your help to transfer $25,000,000 out "
+    "of the country. You will receive 30%.",
+    "I want to thank Priest Babaka for the love spell that brought my girlfriend back. If you "
+    "need help contact him, he is real!!",
+    "Buy aged Facebook accounts, verified, with friends. Bulk discount.",
+    "USDT mining pool with 4.5% daily returns, withdraw anytime. Invite code: RICH2024",
+])
+def test_classic_forum_scams_are_held_under_r3(text, model):
+    assert kept_out(text, model, "R3")
+
+
+@pytest.mark.parametrize("text", [
+    "I got a message asking me to send my bank login, is this a scam?",
+    "My battery drops 20% a day even when idle",
+    "How do I transfer my account to my wife?",
+    "transfer $200 from my checking to my savings",
+    "Can I sell my old account with the games on it?",
+])
+def test_support_posts_near_scam_words_are_published(text, model):
+    assert verdict(text, MEMBER, model).published
+
+
+def test_selling_with_a_chat_handle_for_a_shop_is_held_as_spam(model):
+    found = verdict("Steam keys, Xbox Game Pass codes, PSN cards, up to 70% off. "
+                    "Discord: keyshop#0420", MEMBER, model)
+    assert not found.published and "R2" in found.rules
+
+
+@pytest.mark.parametrize("text", [
+    "Typical retardbehaviour.",  # the space between a slur and the next word deleted
+    "These Muslimsdisgust me so much.",
+])
+def test_a_slur_or_a_group_glued_to_the_next_word_is_read_apart(text, model):
+    assert kept_out(text, model)
+
+
+def test_a_street_name_ending_in_a_slur_is_not_split(model):
+    assert verdict("Vandyke street branch is closed", MEMBER, model).published

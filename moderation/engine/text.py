@@ -179,7 +179,10 @@ _SPACED_RUN = re.compile(
     r"{3,}[^\s])(?![^\s)\"'.,!?])"
 )
 _HINT_SINGLE = re.compile(r"(?<!\S)\S[ .\-_*]\S[ .\-_*]\S")
-_LEET_TOKEN = re.compile(r"(?<![\w@$!|+€])[a-z0-9@$!|+€]*[a-z][a-z0-9@$!|+€]*(?![\w@$!|+€])")
+# a token of letters and look-alike characters with at least one of each (plain words, the
+# most of any text, are not even offered to the decoder)
+_LEET_TOKEN = re.compile(r"(?<![\w@$!|+€])(?=[a-z]*[0-9@$!|+€])[a-z0-9@$!|+€]*[a-z]"
+                         r"[a-z0-9@$!|+€]*(?![\w@$!|+€])")
 
 
 def collapse_spaced(text: str, known: frozenset[str] = frozenset()) -> str:

@@ -31,6 +31,7 @@ IDENTITY = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_valid.jso
 IDENTITY_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_eval.jsonl"
 CRITICISM_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_eval.jsonl"
 NUMBERS = ROOT / "tests" / "unit" / "moderation" / "data" / "numbers_valid.jsonl"
+CRITICISM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_fresh.jsonl"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
     "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),
@@ -41,6 +42,12 @@ CONFIG = EngineConfig(brand_names=frozenset({"Brightwave"}),
 THREAD = ThreadContext(thread_id=1, participants=("Sam", "Mia", "dan_k"))
 # class -> must it be published?
 PUBLISH = {"criticism": True, "ordinary": True, "abuse": False, "spam": False}
+
+
+def _rows(path: Path) -> list[dict]:
+    """Every row of a JSON-lines file."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
 
 
 def identity_rows(part: str) -> list[dict]:
@@ -78,7 +85,9 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
         "criticism": {"redteam": by_team.get("criticism", []),
                       "forum": by_forum.get("criticism", []),
                       "criticism eval": [f"{r['title']}\n{r['text']}" if r["title"] else r["text"]
-                                         for r in criticism_rows("valid")]},
+                                         for r in criticism_rows("valid")],
+                      "criticism fresh": [r["text"] for r in _rows(CRITICISM_FRESH)
+                                          if int(r["id"][3:]) % 2 == 1]},
         "ordinary": {
             "sms+youtube ham": [e.text for e in spam if e.label == 0],
             "janitr clean": [e.text for e in janitr if e.label == 0],

@@ -1141,7 +1141,11 @@ _FAILURES = (("not", "work"), ("not", "working"), ("never", "works"), ("never", 
              ("no", "reply"), ("no", "response"), ("no", "answer"), ("anywhere", "else"),
              ("nobody", "fixes"), ("never", "use"), ("not", "fix"), ("without", "reply"),
              ("without", "response"), ("without", "answer"), ("without", "warning"),
-             ("with", "fire"))
+             ("with", "fire"), ("nobody", "came"), ("nobody", "called"),
+             ("nobody", "answers"), ("nobody", "answered"), ("still", "waiting"),
+             ("no", "apology"), ("not", "resolved"), ("never", "came"), ("never", "showed"),
+             ("keeps", "crashing"), ("keeps", "dropping"), ("keep", "ending"),
+             ("keeps", "freezing"), ("sort", "out"), ("fix", "it"), ("errors", "in"))
 
 
 def _fails(tokens: list[str], present: frozenset[str]) -> bool:

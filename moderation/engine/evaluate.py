@@ -279,6 +279,11 @@ def criticism_sources(sets_dir: Path | str = HAND_WRITTEN) -> list[Source]:
     for kind in sorted({c.kind for c in cases if c.kind}):
         out.append(Source(f"hand-written criticism set: {kind}", "criticism",
                           [c for c in cases if c.kind == kind], in_total=False))
+    fresh = Path(sets_dir) / "criticism_fresh.jsonl"
+    if fresh.is_file():  # written 3 Dec 2026 (afternoon): odd ids validate, even ids test
+        rows = [r for r in redteam_rows(fresh) if int(r["id"].split("-")[1]) % 2 == 0]
+        out.append(Source("hand-written criticism set 3 (test half)", "criticism",
+                          [Case(r["text"], r.get("title") or "", "") for r in rows]))
     return out
 
 

@@ -192,5 +192,6 @@ unacceptable shambles nightmare fraud thieves theft robbery liars lies pathetic 
 sucks suck sucked hate hated unusable overpriced greedy clowns laughable insulting shameful
 appalling atrocious dreadful poor abysmal lousy bad hopeless scandal lie lied lying farce
 furious ashamed waste screw scammed cheated ripped disappointed disappointing angry livid
-sick tired fed
+sick tired fed mess messy shambolic shocking unreliable misleading shoddy sloppy amateurish
+embarrassing incomprehensible extortion dire woeful diabolical chaotic rude rudely
 """.split()) | PROFANITY

@@ -183,6 +183,18 @@ def test_rule_r7_brand_criticism_overrides_abuse_classifier(member):
     assert "R7" in verdict.explanation
 
 
+@pytest.mark.parametrize("text", [
+    # a service failing, said without any of the usual negative words
+    "The installation was booked for Monday. Nobody came and nobody called.",
+    "Your billing portal is a mess, three errors on one invoice.",
+    "The app keeps crashing when I open the bill, sort it out.",
+    "Shocking service from start to finish.",
+])
+def test_rule_r7_protects_a_failing_service_described_plainly(member, text):
+    verdict = screen(Submission(text), member, model=FakeModel(abuse=0.99))
+    assert verdict.published and verdict.protected_by == ("R7",)
+
+
 def test_rule_r7_does_not_protect_an_attack_on_a_person(member):
     verdict = screen(Submission("Your billing is a joke and you are an idiot."), member,
                      model=FakeModel(abuse=0.99))

@@ -32,6 +32,7 @@ IDENTITY_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_eval
 CRITICISM_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_eval.jsonl"
 NUMBERS = ROOT / "tests" / "unit" / "moderation" / "data" / "numbers_valid.jsonl"
 CRITICISM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_fresh.jsonl"
+SPAM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "spam_fresh.jsonl"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
     "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),
@@ -126,6 +127,7 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "janitr spam": [e.text for e in janitr if e.label == 1],
             "redteam spam": by_team.get("spam", []),
             "forum spam": by_forum.get("spam", []),
+            "spam fresh": [r["text"] for r in _rows(SPAM_FRESH) if int(r["id"][3:]) % 2 == 1],
         },
     }
 

@@ -75,7 +75,7 @@ def shortener(domains: list[str], author: AuthorFacts, config: EngineConfig) -> 
 _CHANNEL = re.compile(
     r"\b(?:whats\s?app|telegram|signal app|wechat|viber|kik|snapchat|wa\.me|t\.me|instagram|"
     r"insta|discord|facebook messenger|"
-    r"(?:dm|inbox|pm|message|text|contact|email|e-mail)\s+(?:me|us|him|her)|"
+    r"(?:dm|inbox|pm|message|text|contact|email|e-mail)\s+(?:me|us|him|her|immediately|asap)|"
     r"(?:reach|contact)\s+(?:me|us|him|her)\s+(?:on|via|at)|text\s+\w+\s+to\s+\d+)\b",
 )
 _MONEY = re.compile(
@@ -91,7 +91,8 @@ _MONEY = re.compile(
 _FIXER = re.compile(
     r"\b(?:i|we|who|that|he|she|they) (?:can|will|could) (?:help you )?(?:fix|unlock|recover"
     r"|restore|sort|solve|reset|get back|reactivate|hack|unban)\b"
-    r"|\b(?:recovery|account|hacker|tech|certified) (?:expert|specialist|agent|pro)\b|\bhacker\b",
+    r"|\b(?:recovery|account|hacker|tech|certified) (?:expert|specialist|agent|pro|assistance"
+    r"|services?|team)\b|\bhacker\b",
 )
 
 
@@ -138,6 +139,9 @@ _SCAM_PITCH = re.compile(
     r"(?:\d{1,3}(?:,\d{3}){2,}|\d+(?:\.\d+)? ?(?:million|m)\b)(?: ?(?:usd|dollars|pounds))?"
     r" (?:\w+ )?(?:out of|into your|to your|from)"
     r"|\bnext of kin\b|\bunclaimed (?:funds|inheritance|deposit)"
+    r"|\b\d+(?:\.\d+)? ?million (?:dollars |usd |pounds )?(?:inheritance|fund|funds|deposit)"
+    r"|\b(?:inheritance|fund|funds|deposit|consignment) (?:of |worth )?(?:us)?[$£€]\s?[\d.,]+"
+    r" ?(?:million|m)\b|\b(?:trusted|reliable|honest) foreign partner\b"
     r"|\b(?:love|money|lottery|marriage) spells?\b|\bspell ?casters?\b"
     r"|\b(?:brought|bring|bringing) (?:back )?(?:my|your|her|his) (?:ex|lover|husband|wife"
     r"|girlfriend|boyfriend|partner)(?: back)?\b(?=.{0,80}\b(?:dr|doctor|priest|spell|contact))"
@@ -152,6 +156,7 @@ _SCAM_PITCH = re.compile(
     r" daily)\b",
 )
 _SCAM_WORDS = ("transfer", "move", "moving", "next of kin", "unclaimed", "spell", "brought",
+               "million", "foreign partner", "inheritance", "fund", "deposit", "consignment",
                "bring", "send", "give", "share", "provide", "accounts", "account", "%",
                "daily", "rich quick", "make ")
 
@@ -215,7 +220,11 @@ _SALES = re.compile(
     r"|more|info|rates)|(?:our|my) (?:services|agency)|hire (?:me|us)|(?:seo|smm|ppc) services?"
     r"|guaranteed (?:results|ranking|approval)|instant approval|no credit check|skype\s*:"
     r"|(?:essay|assignment|homework|dissertation|thesis|academic) (?:writing|help|writers?)"
-    r"|write your (?:essay|assignment|dissertation))",
+    r"|write your (?:essay|assignment|dissertation)"
+    r"|(?:licen[cs]e|product|activation|game|steam|windows|office|software) keys? "
+    r"(?:for |at |from )?[$£€]\s?\d|instant (?:email )?delivery"
+    r"|(?:find|meet) your (?:perfect|future|dream) (?:wife|bride|girlfriend|husband|partner)"
+    r"|mail[- ]order brides?|(?:brides|women|girls|ladies) (?:looking|seeking) for marriage)",
 )
 # Where to buy, when it is not a link: "Discord: keyshop#0420", "kik: @deals"
 _HANDLE = re.compile(r"\b(?:discord|kik|wechat|snap(?:chat)?|line id|icq)\s*[:@-]\s*\S"
@@ -245,6 +254,13 @@ _SELF_PROMO = re.compile(
 _LINK_WORDS = re.compile(r"[a-z]{2,}")
 
 
+# Where people send readers to fund, follow or buy from them: from a member below trust 2 a
+# link there is promotion; a social profile only when the post says next to nothing else.
+_PROMO_SITES = frozenset("""indiegogo.com kickstarter.com gofundme.com patreon.com linktr.ee
+onlyfans.com fansly.com reverbnation.com soundcloud.com bandcamp.com tsu.co ko-fi.com
+buymeacoffee.com cash.app youniqueproducts.com""".split())
+_SOCIAL_SITES = frozenset("""facebook.com fb.com instagram.com tiktok.com twitter.com x.com
+vk.com snapchat.com""".split())
 _PITCH_CHARS = 1000
 _SELF_PROMO_HINTS = (" my ", "subscri", "sub4sub", " subs", "add me", "follow me", "check me")
 _LONG_RUN = re.compile(r"[0-9A-Za-z]{32}")
@@ -274,8 +290,14 @@ def promotion(text: str, domains: list[str], author: AuthorFacts) -> Signal:
     if any(hint in folded_head for hint in _SELF_PROMO_HINTS) and _SELF_PROMO.search(folded_head):
         return (0.75 if domains else 0.6,
                 "It promotes the writer's own channel, page or project.")
-    if domains and author.trust_level <= 1 and len(_LINK_WORDS.findall(
-            URL_RE.sub(" ", folded))) < (3 if author.trust_level == 0 else 2):
+    if any(domain_matches(d, _PROMO_SITES) for d in domains):
+        return (0.7, "It links to a fundraiser, a music page or a creator's page, from a "
+                     "member who is new here.")
+    words = len(_LINK_WORDS.findall(URL_RE.sub(" ", folded))) if domains else 0
+    if words < 8 and any(domain_matches(d, _SOCIAL_SITES) for d in domains):
+        return (0.7, "It is a link to a social media page with next to nothing said, from a "
+                     "member who is new here.")
+    if domains and author.trust_level <= 1 and words < (3 if author.trust_level == 0 else 2):
         # trust 0: under three words; trust 1 may still say "see here: <link>"
         return (0.7, "It is a link to another site with next to nothing said, from a member "
                      "who is new here.")

@@ -41,7 +41,11 @@ URL_RE = re.compile(
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _BARE_TLDS = (
     "com|net|org|info|biz|io|co|xyz|top|online|site|store|shop|club|live|ru|cn|tk|ml|ga|cf|gq|"
-    "ly|me|us|in|de|fr|uk|eu|link|click|win|bid|loan|work|vip|pw|cc|ws|su|today|icu"
+    "ly|me|us|in|de|fr|uk|eu|link|click|win|bid|loan|work|vip|pw|cc|ws|su|today|icu|"
+    # the top-level domains spam is registered under (Spamhaus's lists): a post rarely ends
+    # a sentence with one of these words glued to the next
+    "love|sex|bet|stream|download|agency|travel|fun|space|website|cam|dating|casino|poker|"
+    "loans|money|cash|deals|sale|discount|reviews|buzz|gold"
 )
 _TLD_HINT = re.compile(rf"\.(?:{_BARE_TLDS})\b", re.IGNORECASE)
 BARE_DOMAIN_RE = re.compile(

@@ -317,3 +317,21 @@ def test_a_slur_or_a_group_glued_to_the_next_word_is_read_apart(text, model):
 
 def test_a_street_name_ending_in_a_slur_is_not_split(model):
     assert verdict("Vandyke street branch is closed", MEMBER, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "please help me with my project https://www.indiegogo.com/projects/cleaning-the-pan",
+    "follow me https://www.facebook.com/nicushorbboy add me <3",
+    "Windows 11 Pro keys £4.99, Office 2021 lifetime £9.99, instant delivery by email. "
+    "cheapkeys.store",
+    "Hello dear, I am a widow with $4.5 million inheritance and I need a trusted foreign "
+    "partner to receive the funds. Reply to me privately.",
+])
+def test_promotion_and_scams_from_an_ordinary_member_are_not_published(text, model):
+    assert not verdict(text, MEMBER, model).published
+
+
+def test_a_social_media_link_with_a_real_sentence_is_published(model):
+    text = ("The status update on https://www.facebook.com/brightwave/posts/1234 says the "
+            "outage in Leeds is fixed, but my line is still down")
+    assert verdict(text, MEMBER, model).published

@@ -758,6 +758,7 @@ _HOSTILE = (lx.NEGATIVE | _INSULTS | lx.DEHUMANISING | lx.SLURS_HARD | lx.SLURS_
             | frozenset("but except though however unless yet".split()))
 _LINKING = frozenset("are is were be being make makes made deserve deserves".split())
 _PRAISE_CUES = frozenset("like people human deserve deserves".split())
+_PRAISE_GAP = frozenset("how the all our these those local".split())
 # "the white race is the most beautiful creation": a race praised as such is supremacism
 _SUPREMACY = frozenset("white whites race aryan aryans nordic".split())
 # Intensifiers and articles skipped when reading what is said of a group ("are all so kind").
@@ -775,6 +776,8 @@ def _praise(tokens: list[str], present: frozenset[str]) -> bool:
     for _, before, clause, _ in _group_clauses(tokens):
         if lx.PRAISING_VERBS & set(before[-2:]):
             return True
+        if before[:1] and before[0] in lx.PRAISING_VERBS and set(before[1:]) <= _PRAISE_GAP:
+            return True  # "I love how the Muslim families ...", "thank all the Sikh ..."
         words = [t for t in clause if t not in _INTENSIFIERS]
         while words[:1] and words[0] in _GROUP_PEOPLE:  # "trans people are valid"
             words = words[1:]

@@ -118,6 +118,7 @@ def test_identity_hate_is_not_published(text, model):
     "We welcome refugees here, always have.",
     "Women are amazing engineers.",
     "Disabled folk are people too.",
+    "I love how the Sikh families on our road run a free kitchen every Sunday.",
     # a service said to fail (apostrophes or not) with the brand's things named: criticism
     "nobody on the billing team is allowed to actually fix anything, they just read a script "
     "for a service that doesnt work",

@@ -18,6 +18,7 @@ from .config import DEFAULT_CONFIG, EngineConfig, name_tokens
 from .flood import FloodIndex, jaccard, shingles, words
 from .model import ATTACK, HATE, SPAM, THREAT, ModelBundle
 from .rules import DEFAULT_RULES, Rule, RuleSet
+from .text import technical
 from .types import (
     Action,
     AuthorFacts,
@@ -148,6 +149,13 @@ def _abuse(submission: Submission, config: EngineConfig, signals: Signals,
 # Above this identity-hate probability (with a group named) criticism of the brand in the same
 # post no longer protects it; chosen on the validation rows (bench/moderation_tune.py).
 HATE_OVER_CRITICISM = 0.7
+# Log-odds added to the classifiers for a post that reads like technical support (IP
+# addresses, ports, error codes, versions, network terms: text.technical): the public sets
+# they learned from have almost none of it, and on the validation rows no spam or abuse
+# matched it at all. -1 on these three heads measured as well as -2 there; the rules (links,
+# promotion, scams, threats) still read every word, so "DNS" in a pitch buys it little.
+TECHNICAL_SHIFT = {"spam.classifier": -1.0, "abuse.classifier": -1.0,
+                   "abuse.threat_classifier": -1.0}
 
 CLASSIFIER_REASONS = {
     "abuse.classifier": "It reads like an insult or an attack on a person to our filter.",
@@ -163,6 +171,10 @@ def _classifiers(submission: Submission, author: AuthorFacts, model: ModelBundle
     scores = model.scores(_judged(submission.text), short=_short_text_heads(report))
     for check in _heads_not_asked(report):
         scores.pop(check, None)
+    if technical(submission.text):
+        for check, shift in TECHNICAL_SHIFT.items():
+            if check in scores:
+                scores[check] = spam.logit_shift(scores[check], shift)
     if not author.is_staff:
         shift = spam.prior_shift(author, config)
         if shift > 0 and _plain_complaint(submission, report, signals):

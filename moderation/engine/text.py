@@ -245,6 +245,27 @@ def unleet(text: str, known: frozenset[str]) -> str:
     return _LEET_TOKEN.sub(fix, text)
 
 
+# What support questions are full of and spam and abuse almost never contain: IP addresses,
+# ports, error codes (not wallet addresses), version strings, network terms, and error names
+# in capitals ("DNS_PROBE_FINISHED_NXDOMAIN"; case matters, "@agent_CEO" is a handle).
+TECHNICAL = re.compile(
+    r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])|\b(?:tcp|udp|ports?)\s*\d{2,5}\b"
+    r"|\b(?:error|err|fault)\s*(?:code\s*)?[:#]?\s*[a-z]{0,3}-?\d{2,}\b|\b0x[0-9a-f]{6,16}\b"
+    r"|(?<![\w.])v?\d+\.\d+\.\d+(?![\w.])|\b(?:firmware|dns|dhcp|ssid|wpa2?|wpa3|ipv[46]"
+    r"|ethernet|subnet|upnp|nat type|mac address|mtu|traceroute)\b",
+    re.IGNORECASE)
+_ERROR_NAME = re.compile(r"(?<![\w@])[A-Z]{2,}(?:_[A-Z]{2,}){2,}(?!\w)")
+
+
+def technical(text: str) -> bool:
+    """True when a post reads like a technical support question or answer (TECHNICAL), its
+    links and mentions aside."""
+    text = text[:4000]
+    if has_url(text):
+        text = URL_RE.sub(" ", text)
+    return bool(TECHNICAL.search(text) or _ERROR_NAME.search(text))
+
+
 @lru_cache(maxsize=64)
 def readable(low: str, known: frozenset[str]) -> str:
     """Lower-cased text with spaced-out letters joined and leetspeak undone into `known`

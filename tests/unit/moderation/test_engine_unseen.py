@@ -3,6 +3,7 @@ hate, stopped reading links and numbers as spam, and told quotes and edits from 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from engine_helpers import FakeModel
 
 from moderation.engine import (
     AuthorFacts,
@@ -14,6 +15,7 @@ from moderation.engine import (
     ThreadContext,
     screen,
 )
+from moderation.engine.text import technical
 
 CONFIG = EngineConfig(brand_names=frozenset({"Brightwave"}), staff_names=frozenset({"Sam"}))
 THREAD = ThreadContext(thread_id=7, participants=("Sam", "jo_p"))
@@ -336,3 +338,24 @@ def test_a_social_media_link_with_a_real_sentence_is_published(model):
     text = ("The status update on https://www.facebook.com/brightwave/posts/1234 says the "
             "outage in Leeds is fixed, but my line is still down")
     assert verdict(text, MEMBER, model).published
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("set your DNS to 1.1.1.1 and see if the sites load", True),
+    ("for PS5 you need UDP 3478-3479 open", True),
+    ("DNS_PROBE_FINISHED_NXDOMAIN on every site", True),
+    ("error code E-1042 again after the update", True),
+    ("firmware 3.2.14 fixed it", True),
+    ("the dev wallet is 0xcF981Fb78b5782AA3267CdB90cfF0730Da050510", False),
+    ("Hey @agent_CEO deploy Human_Instrumentality_Agent", False),
+    ("https://www.facebook.com/posts/733949243353321?comment_id=734237113324534", False),
+    ("Call 0800 123 4567 for cheap loans", False),
+])
+def test_technical_support_text_is_recognised(text, expected):
+    assert technical(text) is expected
+
+
+def test_a_technical_post_gets_the_benefit_of_the_doubt_from_the_classifiers():
+    spammy = FakeModel(spam=0.7)
+    assert verdict("my hub is on firmware 3.2.14 and DNS keeps failing", MEMBER, spammy).published
+    assert not verdict("cheap watches for everyone this week", MEMBER, spammy).published

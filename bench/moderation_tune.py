@@ -33,6 +33,7 @@ CRITICISM_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_ev
 NUMBERS = ROOT / "tests" / "unit" / "moderation" / "data" / "numbers_valid.jsonl"
 CRITICISM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_fresh.jsonl"
 SPAM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "spam_fresh.jsonl"
+COUNTER_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "counter_fresh.jsonl"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
     "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),
@@ -103,6 +104,8 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             # them out of it): they validate here, and their test splits report
             "hint3 train": [e.text for e in datasets.hint3_examples("train", data_dir)],
             "stormfront noHate train": [e.text for e in stormfront if e.label == 0],
+            "counter-speech fresh": [r["text"] for r in _rows(COUNTER_FRESH)
+                                     if int(r["id"][3:]) % 2 == 1],
             "numbers support": [f"{r['title']}\n{r['text']}" if r["title"] else r["text"]
                                 for r in (json.loads(line) for line in NUMBERS.read_text(
                                     encoding="utf-8").splitlines() if line.strip())],

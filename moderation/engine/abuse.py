@@ -802,9 +802,12 @@ ignorant hurtful hateful racism racist bigot bigoted bigotry sexism sexist homop
 transphobic offensive unacceptable stop harmful nonsense myth untrue false apologise apologize
 apology shameful awful horrible gross conspiracy stereotype prejudice hurts sad saddening
 sickening appalled appalling condemn consequences jail arrested hurt mods moderators remove
-removed delete deleted locking quoting""".split())
+removed delete deleted locking quoting antisemitic antisemitism islamophobic islamophobia
+xenophobic xenophobia ignorance ashamed cruel debunked slur stereotypes banned""".split())
 _CONDEMN_PHRASES = ("no place", "not ok", "sick of", "tired of", "not true", "isn't true",
-                    "isnt true", "shouldn't say", "shouldnt say")
+                    "isnt true", "shouldn't say", "shouldnt say", "not acceptable",
+                    "can't believe", "cannot believe", "look at themselves", "nobody deserves",
+                    "no one deserves", "least of all", "onto you", "i was wrong")
 
 
 def _condemns(low: str, words: set[str] | None = None) -> bool:
@@ -841,14 +844,18 @@ def without_condemned_quotes(text: str) -> str | None:
             last = match.end()
         if spans:
             outside = " ".join(pieces + [text[last:]])
-    reported, outside = _reports(outside)
+    reported, outside = _reports(outside, _REPORTED)
     spans += reported
+    if not quoted or not spans:
+        reported, outside = _reports(outside, _REPORTED_VIEW)
+        spans += reported
     if not spans or any(_SECOND_PERSON.search(q) for q in spans):
         return None  # "'you're a moron', stop it": words aimed at someone are judged as said
     return outside if _condemns(outside.lower()) else None
 
 
-_REPORT_VERBS = ("call", "say", "said", "tell", "told", "threaten")
+_REPORT_VERBS = ("call", "say", "said", "tell", "told", "threaten", "post", "writ", "wrote",
+                 "claim", "think", "thought", "repeat", "spreading the")
 _CONDEMNED_QUOTES_MAX = 1000  # characters: counter-speech is short; long posts read as written
 _WORDS = re.compile(r"[a-z]+")
 # Reported speech: "calling <people> <word>", "saying <people> are ...", to the clause's end.
@@ -857,13 +864,23 @@ _WORDS = re.compile(r"[a-z]+")
 _REPORTED = re.compile(r"\b(?:calling|call|called|saying|say|said|telling|tell|told"
                        r"|threatening|threaten|threatened)\b(?!\s+(?:me|us|you|him|her)\b)"
                        r"([^.!?;:,\n]{3,120})", re.IGNORECASE)
+# Thinking, claiming, posting or writing something is reported too, when nothing is quoted
+# (a quote is what was posted) and the writer is not the one doing it ("I think ...", "we
+# believe ...", "to think that ..." are their own view, judged as said, and so is what
+# "they think I want").
+_REPORTED_VIEW = re.compile(
+    r"(?<!\bi )(?<!\bwe )(?<!\bi really )(?<!\bi do )(?<!\bi still )"
+    r"\b(?:posting|posts|posted|post|writing|writes|wrote|write|claiming|claims|claimed|claim"
+    r"|repeating|repeat|spreading the (?:myth|lie)|(?<!\bto )(?:thinking|thinks|think|thought))"
+    r"(?: that| the myth that| the lie that)?\b(?!\s+(?:me|us|you|him|her|i|we)\b)"
+    r"([^.!?;:,\n]{3,120})", re.IGNORECASE)
 _JUDGING = re.compile(r"\b(?:is|was|isn't|wasn't|will|gets|makes|should)\b", re.IGNORECASE)
 
 
-def _reports(text: str) -> tuple[list[str], str]:
-    """(the reported spans, the text without them)."""
+def _reports(text: str, pattern: re.Pattern) -> tuple[list[str], str]:
+    """(the spans `pattern` reports, the text without them)."""
     spans, kept, last = [], [], 0
-    for match in _REPORTED.finditer(text):
+    for match in pattern.finditer(text):
         span = match.group(1)
         judged = _JUDGING.search(span)
         if judged:

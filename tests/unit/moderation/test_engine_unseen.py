@@ -359,3 +359,22 @@ def test_a_technical_post_gets_the_benefit_of_the_doubt_from_the_classifiers():
     spammy = FakeModel(spam=0.7)
     assert verdict("my hub is on firmware 3.2.14 and DNS keeps failing", MEMBER, spammy).published
     assert not verdict("cheap watches for everyone this week", MEMBER, spammy).published
+
+
+@pytest.mark.parametrize("text", [
+    "It's not acceptable to post that Polish people are dirty, even as a joke.",
+    "Claiming Muslims control the banks is an islamophobic conspiracy theory.",
+    "Whoever keeps writing that refugees are scroungers, the mods are onto you.",
+    "I can't believe someone posted 'immigrants are rats' and it stayed up all day.",
+])
+def test_hate_reported_in_order_to_condemn_it_is_published(text, model):
+    assert verdict(text, MEMBER, model).published
+
+
+@pytest.mark.parametrize("text", [
+    "I think immigrants are parasites and it is disgusting what they do",
+    "Everyone thinks Muslims are terrorists, and it's true",
+    "what do they think, i want to date one of those negro women",
+])
+def test_the_writers_own_view_is_not_a_report(text, model):
+    assert not verdict(text, MEMBER, model).published

@@ -361,20 +361,17 @@ def test_a_technical_post_gets_the_benefit_of_the_doubt_from_the_classifiers():
     assert not verdict("cheap watches for everyone this week", MEMBER, spammy).published
 
 
-@pytest.mark.parametrize("text", [
-    "It's not acceptable to post that Polish people are dirty, even as a joke.",
-    "Claiming Muslims control the banks is an islamophobic conspiracy theory.",
-    "Whoever keeps writing that refugees are scroungers, the mods are onto you.",
-    "I can't believe someone posted 'immigrants are rats' and it stayed up all day.",
+@pytest.mark.parametrize(("text", "published"), [
+    # hate reported in order to condemn it
+    ("It's not acceptable to post that Polish people are dirty, even as a joke.", True),
+    ("Claiming Muslims control the banks is an islamophobic conspiracy theory.", True),
+    ("Whoever keeps writing that refugees are scroungers, the mods are onto you.", True),
+    ("I can't believe someone posted 'immigrants are rats' and it stayed up all day.", True),
+    # the writer's own view is no report
+    ("I think immigrants are parasites and it is disgusting what they do", False),
+    ("Everyone thinks Muslims are terrorists, and it's true", False),
+    ("what do they think, i want to date one of those negro women", False),
 ])
-def test_hate_reported_in_order_to_condemn_it_is_published(text, model):
-    assert verdict(text, MEMBER, model).published
-
-
-@pytest.mark.parametrize("text", [
-    "I think immigrants are parasites and it is disgusting what they do",
-    "Everyone thinks Muslims are terrorists, and it's true",
-    "what do they think, i want to date one of those negro women",
-])
-def test_the_writers_own_view_is_not_a_report(text, model):
-    assert not verdict(text, MEMBER, model).published
+def test_reported_hate_is_read_without_the_report_unless_the_writer_holds_it(text, published,
+                                                                              model):
+    assert verdict(text, MEMBER, model).published is published

@@ -34,6 +34,7 @@ NUMBERS = ROOT / "tests" / "unit" / "moderation" / "data" / "numbers_valid.jsonl
 CRITICISM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_fresh.jsonl"
 SPAM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "spam_fresh.jsonl"
 COUNTER_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "counter_fresh.jsonl"
+INSULT_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "insult_fresh.jsonl"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
     "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),
@@ -124,6 +125,8 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "forum hate": by_forum.get("hate", []),
             "identity eval hate": [r["text"] for r in ident if r["class"] == "hate"],
             "stormfront hate train": [e.text for e in stormfront if e.label == 1],
+            "condescension fresh": [r["text"] for r in _rows(INSULT_FRESH)
+                                    if int(r["id"][3:]) % 2 == 1],
         },
         "spam": {
             "sms+youtube spam": [e.text for e in spam if e.label == 1],

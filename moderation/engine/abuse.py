@@ -965,7 +965,7 @@ def _insult_finding(tokens: list[str], i: int, *, strong: bool | None = None,
     if strong is None:
         strong = tok in lx.INSULT_NOUNS_STRONG or tok in lx.INSULT_ADJECTIVES_STRONG
     target = insult_target(tokens, i)
-    predicated = _predicated_of_person(tokens, i)
+    predicated = _predicated_of_person(tokens, i) or _exclaimed_of_person(tokens, i)
     if predicated:
         target = PERSON  # "that rep who handled my case is a lying little worm"
     if target == PERSON and not strong and not _addressed(tokens, i) and not predicated:
@@ -997,6 +997,16 @@ def insult_target(tokens: list[str], i: int) -> str:
     if i + 2 < len(tokens) and tokens[i + 1] == "like" and _anchor(tokens[i + 2]) == PERSON:
         return PERSON
     return UNKNOWN
+
+
+_EXCLAIMED_OF = frozenset("you u he she they ye".split())
+
+
+def _exclaimed_of_person(tokens: list[str], i: int) -> bool:
+    """ "what a spineless weasel you are", "what a clown he is": an exclamation that says a
+    person is the insult."""
+    return ("what" in tokens[max(0, i - 4):i] and i + 2 < len(tokens)
+            and tokens[i + 1] in _EXCLAIMED_OF and tokens[i + 2] in _COPULAS)
 
 
 _COPULAS = frozenset("is are am was were be been being seem seems seemed look looks looked sound"

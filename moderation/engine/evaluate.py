@@ -287,7 +287,8 @@ def criticism_sources(sets_dir: Path | str = HAND_WRITTEN) -> list[Source]:
 FRESH_SETS = (("criticism_fresh.jsonl", "hand-written criticism set 3 (test half)", "criticism"),
               ("spam_fresh.jsonl", "hand-written spam set 2 (test half)", "spam"),
               ("counter_fresh.jsonl", "hand-written counter-speech set (test half)",
-               "ordinary"))
+               "ordinary"),
+              ("insult_fresh.jsonl", "hand-written condescension set (test half)", "abuse"))
 
 
 def fresh_sources(sets_dir: Path | str = HAND_WRITTEN) -> list[Source]:

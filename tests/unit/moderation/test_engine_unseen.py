@@ -60,6 +60,8 @@ def test_threats_without_listed_words_are_not_published(text, model):
     "Sam you absolute muppet",
     "Tell jo_p to stop posting, what a worthless waste of skin",
     "You're a useless tool, Sam.",  # "tool" is an insult here, not a product to criticise
+    "What a spineless weasel you are, hiding behind an anonymous account.",
+    "what a clown he is",
 ])
 def test_insults_obfuscated_or_without_swearing_are_not_published(text, model):
     assert not verdict(text, MEMBER, model).published

@@ -384,6 +384,9 @@ def explain(action: Action, hits: list[RuleHit], rules: RuleSet, protected: list
 CHECK_ADVICE = {
     "spam.rate": "Slow down before posting again.",
     "spam.flood": "Post it once, in the thread it belongs to.",
+    "scam.pitch": "Offers of money transfers, spells, loans, accounts or returns are not "
+                  "allowed here; if you have a question for the community, ask it in your "
+                  "own words.",
 }
 
 

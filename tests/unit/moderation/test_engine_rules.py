@@ -120,6 +120,13 @@ def test_rule_r2_posting_faster_than_level_allows_is_held(newcomer):
     assert verdict.action is Action.HOLD and "spam.rate" in verdict.scores
 
 
+def test_rule_r3_scam_pitch_advises_asking_in_own_words_not_removing_a_phone_number(member):
+    verdict = screen(Submission("I need your help to transfer $25,000,000 out of the country, "
+                                "you will receive 30%."), member, model=FakeModel())
+    assert [(h.rule, h.check) for h in verdict.hits] == [("R3", "scam.pitch")]
+    assert "own words" in verdict.explanation and "phone number" not in verdict.explanation
+
+
 def _fast_poster(now):
     """A new member who has just posted three times: the next post trips spam.rate."""
     recent = tuple(RecentSubmission(f"post {i}", now - timedelta(minutes=i)) for i in range(3))

@@ -64,7 +64,7 @@ travellers travelers nigerians somalis afghans syrians iraqis iranians turks kur
 bulgarians ukrainians russians europeans americans brits irish scots germans italians greeks
 koreans filipinos vietnamese australians canadians jamaicans haitians brazilians natives
 aboriginals whites browns buddhists atheists catholics lgbt lgbtq queers homos autists
-pensioners boomers feminists negro negroes negros
+pensioners boomers feminists negro negroes negros illegals
 """.split())
 # Adjectives and singular words that name a group but also describe things ("the English
 # manual", "the white model"): they tell the hate classifier a group is named, and are not

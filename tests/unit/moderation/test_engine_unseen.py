@@ -264,6 +264,7 @@ def test_very_short_support_messages_are_published(text, author, model):
 
 
 @pytest.mark.parametrize("text", [
+    "throw the illegals out of our town",  # "illegals" names people, as a slur does
     "You are a disgrace.",  # short, but aimed at someone: the classifier keeps its full say
     "Immigrants out now!",
     "p a k i s  o u t",

@@ -86,7 +86,7 @@ DEHUMANISING = frozenset("""
 vermin parasites parasite animals animal plague subhuman subhumans degenerates degenerate freaks
 rats cockroaches filth scum disgusting worthless inferior livestock monkeys apes peasants savages
 insects pests leeches dogs pigs trash garbage diseased criminals rapists terrorists sick beggars
-spongers scroungers freeloaders invaders thieves
+spongers scroungers freeloaders invaders thieves creatures
 """.split())
 
 SLURS_HARD = frozenset("""
@@ -94,7 +94,8 @@ nigger niggers nigga niggas niggaz nigguh niggah niggahs nicca niccas niglet nig
 faggot faggots fag fags fagget faggit faggits kike kikes spic spics chink chinks wetback
 wetbacks beaner beaners raghead ragheads towelhead towelheads wigger wiggers
 whigger muzzie muzzies zipperhead zipperheads jigaboo jigaboos jiggaboo darkie darkies dyke
-dykes nigglet nigglets halfbreed halfbreeds half-breed half-breeds
+dykes nigglet nigglets halfbreed halfbreeds half-breed half-breeds muds mudrace mudraces
+negroid negroids japs zog
 """.split())
 
 SLURS_SOFT = frozenset("""
@@ -105,7 +106,8 @@ SLUR_PHRASES = (
     "sand nigger", "porch monkey", "jungle bunny", "spear chucker", "camel jockey",
     "towel head", "rag head", "border hopper", "white trash", "sand niggers", "porch monkeys",
     "spear chuckers", "camel jockeys", "towel heads", "rag heads", "border hoppers",
-    "ghetto trash", "trailer trash", "jigga boo", "sub human",
+    "ghetto trash", "trailer trash", "jigga boo", "sub human", "mud people", "mud babies",
+    "mud races", "race traitor", "race traitors", "race mixing",
 )
 
 # Who a sentence can be about.

@@ -265,6 +265,8 @@ def test_very_short_support_messages_are_published(text, author, model):
 
 @pytest.mark.parametrize("text", [
     "throw the illegals out of our town",  # "illegals" names people, as a slur does
+    "Typical muds, no respect for anything.",  # white-supremacist slurs
+    "Another race traitor running the council.",
     "You are a disgrace.",  # short, but aimed at someone: the classifier keeps its full say
     "Immigrants out now!",
     "p a k i s  o u t",

@@ -224,7 +224,8 @@ _SALES = re.compile(
     r"|(?:licen[cs]e|product|activation|game|steam|windows|office|software) keys? "
     r"(?:for |at |from )?[$£€]\s?\d|instant (?:email )?delivery"
     r"|(?:find|meet) your (?:perfect|future|dream) (?:wife|bride|girlfriend|husband|partner)"
-    r"|mail[- ]order brides?|(?:brides|women|girls|ladies) (?:looking|seeking) for marriage)",
+    r"|mail[- ]order brides?|(?:brides|women|girls|ladies) (?:looking|seeking) for marriage"
+    r"|iptv)",
 )
 # Where to buy, when it is not a link: "Discord: keyshop#0420", "kik: @deals"
 _HANDLE = re.compile(r"\b(?:discord|kik|wechat|snap(?:chat)?|line id|icq)\s*[:@-]\s*\S"
@@ -250,7 +251,8 @@ _SELF_PROMO = re.compile(
     r"\b(?:sub(?:scribe)? to (?:me|my)|sub4sub|check me out|add me|follow me|support my"
     r"|(?:check out|go to|visit|listen to|watch|read|like|share) my (?:channel|page|music|mixtape"
     r"|project|book|video|videos|song|songs|blog|stream|art|work|profile)"
-    r"|(?:help|back|fund) (?:me with )?my (?:project|campaign|book)|get some subs)\b")
+    r"|(?:help|back|fund) (?:me with )?my (?:project|campaign|book)"
+    r"|(?:get|got|gain|need) (?:some |more )?subs|(?:sub|subscribe|describe) to my channel)\b")
 _LINK_WORDS = re.compile(r"[a-z]{2,}")
 
 

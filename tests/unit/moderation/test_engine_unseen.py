@@ -332,11 +332,17 @@ def test_a_street_name_ending_in_a_slur_is_not_split(model):
     "follow me https://www.facebook.com/nicushorbboy add me <3",
     "Windows 11 Pro keys £4.99, Office 2021 lifetime £9.99, instant delivery by email. "
     "cheapkeys.store",
+    "IPTV 20,000 channels, all sports, 4K, £50/year. iptv-best.uk",
+    "I'm new and making videos soon, I would really appreciate if I got some subs",
     "Hello dear, I am a widow with $4.5 million inheritance and I need a trusted foreign "
     "partner to receive the funds. Reply to me privately.",
 ])
 def test_promotion_and_scams_from_an_ordinary_member_are_not_published(text, model):
     assert not verdict(text, MEMBER, model).published
+
+
+def test_asking_about_iptv_is_published(model):
+    assert verdict("Does the Brightwave box support IPTV apps like Plex?", MEMBER, model).published
 
 
 def test_a_social_media_link_with_a_real_sentence_is_published(model):

@@ -233,6 +233,11 @@ _HANDLE = re.compile(r"\b(?:discord|kik|wechat|snap(?:chat)?|line id|icq)\s*[:@-
 _PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|gbp|eur|euros?|dollars|pounds)\b|/(?:year|month)\b")
 
 
+def has_price(text: str) -> bool:
+    """True when the text names a price ("£4.99", "20 usd", "/month")."""
+    return bool(_PRICE.search(lowered(text)))
+
+
 # A crypto wallet or token address (Ethereum-style hex, or base58 with letters of both cases and
 # digits, as Solana and Bitcoin use) or a "double your ETH" pitch: on a brand's support forum,
 # someone not yet trusted posting one is promoting a token or running a giveaway scam.

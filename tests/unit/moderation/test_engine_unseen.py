@@ -386,3 +386,12 @@ def test_a_technical_post_gets_the_benefit_of_the_doubt_from_the_classifiers():
 def test_reported_hate_is_read_without_the_report_unless_the_writer_holds_it(text, published,
                                                                               model):
     assert verdict(text, MEMBER, model).published is published
+
+
+def test_the_new_member_spam_prior_applies_only_to_posts_that_send_readers_somewhere():
+    borderline = FakeModel(spam=0.6)  # held at 0.65 once the new-member prior is added
+    assert verdict("best whey protein for muscle gain?", NEW, borderline).published
+    for text in ("best whey protein for muscle gain? wheyking.shop",
+                 "best whey protein for muscle gain, £9.99 a tub",
+                 "best whey protein for muscle gain, message @wheyking"):
+        assert not verdict(text, NEW, borderline).published, text

@@ -32,6 +32,7 @@ IDENTITY_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_eval
 CRITICISM_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_eval.jsonl"
 NUMBERS = ROOT / "tests" / "unit" / "moderation" / "data" / "numbers_valid.jsonl"
 CRITICISM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_fresh.jsonl"
+CRITICISM_FRESH2 = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_fresh2.jsonl"
 SPAM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "spam_fresh.jsonl"
 COUNTER_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "counter_fresh.jsonl"
 INSULT_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "insult_fresh.jsonl"
@@ -90,7 +91,9 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
                       "criticism eval": [f"{r['title']}\n{r['text']}" if r["title"] else r["text"]
                                          for r in criticism_rows("valid")],
                       "criticism fresh": [r["text"] for r in _rows(CRITICISM_FRESH)
-                                          if int(r["id"][3:]) % 2 == 1]},
+                                          if int(r["id"][3:]) % 2 == 1],
+                      "criticism fresh 2": [r["text"] for r in _rows(CRITICISM_FRESH2)
+                                            if int(r["id"][3:]) % 2 == 1]},
         "ordinary": {
             "sms+youtube ham": [e.text for e in spam if e.label == 0],
             "janitr clean": [e.text for e in janitr if e.label == 0],

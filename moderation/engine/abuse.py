@@ -1187,6 +1187,13 @@ def _fails(tokens: list[str], present: frozenset[str]) -> bool:
     return bool(pairs.intersection(_FAILURES))
 
 
+def speaks_to_the_brand(tokens: tuple[str, ...] | list[str]) -> bool:
+    """True when every "your" in the text is followed by one of the brand's things ("your
+    broadband", "your support team"): the reader addressed is the brand, not a person."""
+    yours = [i for i, tok in enumerate(tokens) if tok in ("your", "ur")]
+    return bool(yours) and all(_THINGS.intersection(tokens[i + 1:i + 3]) for i in yours)
+
+
 def _criticises_brand(tokens: list[str], present: frozenset[str], group: bool) -> bool:
     """True when the text pairs a negative word with the brand or one of its things, or
     says the brand's people collectively fail ("your engineers never test anything")."""

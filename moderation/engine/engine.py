@@ -246,6 +246,9 @@ def _heads_not_asked(report: abuse.AbuseReport) -> set[str]:
         skip |= {ATTACK, THREAT}  # "i'm going to kill this printer": no one is threatened
     if report.escalates and not (report.directed or report.targets_person):
         skip.add(ATTACK)  # "I'm reporting this to Ofcom": aimed at no one
+    if not (report.directed or report.targets_person) and abuse.speaks_to_the_brand(
+            report.tokens):
+        skip.add(ATTACK)  # "I've been more productive with a carrier pigeon than your broadband"
     if not report.directed:
         if report.individuals or report.counter_speech:
             skip |= {HATE, ATTACK}  # "her colleague is a muslim"; "refugees aren't vermin"

@@ -285,6 +285,8 @@ def criticism_sources(sets_dir: Path | str = HAND_WRITTEN) -> list[Source]:
 # Written on 3 Dec 2026 (afternoon), before the rules they validate: odd ids validate
 # (bench/moderation_tune.py), even ids are the test half reported here.
 FRESH_SETS = (("criticism_fresh.jsonl", "hand-written criticism set 3 (test half)", "criticism"),
+              ("criticism_fresh2.jsonl", "hand-written criticism set 4 (test half)",
+               "criticism"),
               ("spam_fresh.jsonl", "hand-written spam set 2 (test half)", "spam"),
               ("counter_fresh.jsonl", "hand-written counter-speech set (test half)",
                "ordinary"),

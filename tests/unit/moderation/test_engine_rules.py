@@ -202,6 +202,14 @@ def test_rule_r7_protects_a_failing_service_described_plainly(member, text):
     assert verdict.published and verdict.protected_by == ("R7",)
 
 
+@pytest.mark.parametrize("text", [
+    "I've had better service from a carrier pigeon than from your broadband.",
+    "Your company is run like a circus and I want out of this contract.",
+])
+def test_the_attack_head_is_not_asked_when_only_the_brands_things_are_addressed(member, text):
+    assert screen(Submission(text), member, model=FakeModel(abuse=0.99)).published
+
+
 def test_rule_r7_does_not_protect_an_attack_on_a_person(member):
     verdict = screen(Submission("Your billing is a joke and you are an idiot."), member,
                      model=FakeModel(abuse=0.99))

@@ -35,6 +35,7 @@ CRITICISM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_f
 CRITICISM_FRESH2 = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_fresh2.jsonl"
 SPAM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "spam_fresh.jsonl"
 COUNTER_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "counter_fresh.jsonl"
+NEGATION_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "negation_fresh.jsonl"
 INSULT_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "insult_fresh.jsonl"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
@@ -110,6 +111,8 @@ def validation_sets(data_dir) -> dict[str, dict[str, list[str]]]:
             "stormfront noHate train": [e.text for e in stormfront if e.label == 0],
             "counter-speech fresh": [r["text"] for r in _rows(COUNTER_FRESH)
                                      if int(r["id"][3:]) % 2 == 1],
+            "negation fresh": [r["text"] for r in _rows(NEGATION_FRESH)
+                               if int(r["id"][3:]) % 2 == 1],
             "numbers support": [f"{r['title']}\n{r['text']}" if r["title"] else r["text"]
                                 for r in (json.loads(line) for line in NUMBERS.read_text(
                                     encoding="utf-8").splitlines() if line.strip())],

@@ -668,7 +668,7 @@ def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFi
         if _denied(clause, _NOT_HUMAN) and "just" not in before:
             # "trans people aren't even human": denying that a group is human
             return [AbuseFinding("abuse.hate", 0.9, REASONS["hate"], tok)]
-        if _NEGATORS & set(clause[:3]) and not barred:
+        if (_NEGATORS & set(clause[:3]) and not barred) or _denial_before(before, wide):
             continue
         if (set(clause) & lx.DEHUMANISING or (_EXCLUDE & set(before)) or barred
                 or ("hate" in before and "i" in before)
@@ -706,18 +706,39 @@ def _counter_speech(tokens: list[str], present: frozenset[str]) -> bool:
     are not stupid"), or hating a group is denied ("i don't hate gay people")."""
     if present.isdisjoint(lx.IDENTITY_GROUPS) and present.isdisjoint(lx.GROUP_ADJECTIVES):
         return False
-    if present.isdisjoint(_COUNTER_CUES):
+    if present.isdisjoint(_COUNTER_CUES) and present.isdisjoint(_DENIABLE):
         return False
     if any(_says_of_group(clause) for clause in _clauses(tokens)):
         return False  # "muslims are not stupid, they are evil": something is still said
-    for _, before, clause, _ in _group_clauses(tokens):
-        if _denied(_people_skipped(clause), _DEROGATORY):
-            return True  # "immigrants are not vermin", "muslims are not stupid"
+    for _, before, clause, wide in _group_clauses(tokens):
+        said = _people_skipped(clause)
+        if _denied(said, _DENIABLE):
+            return True  # "immigrants are not vermin", "migrants shouldn't be deported"
         if before[-2:] in (["not", "hate"], ["never", "hated"], ["not", "hating"]):
             return True  # "i don't hate gay people"
         if before[-2:] == ["never", "said"] or before[-3:-1] == ["never", "said"]:
             return True  # "i never said trans people are bad"
+        if not _DENIABLE.isdisjoint(said) and _denial_before(before, wide):
+            return True  # "i don't think muslims are dangerous", "not all arabs are violent"
     return False
+
+
+def _denial_before(before: list[str], wide: list[str]) -> bool:
+    """True when the words before a group deny what follows: "i don't think", "i'm not
+    saying", "not all", "nobody should call", "never would i call", "it's not true that"."""
+    return (("not" in before and bool(_OPINION.intersection(before)))
+            or before[-2:] == ["not", "all"] or bool(_DENYING_SUBJECT.intersection(before))
+            or ("never" in wide and "call" in wide)
+            or any(wide[k:k + 3] == ["not", "true", "that"] for k in range(len(wide) - 2)))
+
+
+# What a denial can deny of a group: derogatory words, being excluded or harmed, blame.
+_DENIABLE = _DEROGATORY | _EXCLUDE | _EXCLUDED_BY | frozenset("""punished mocked blamed
+attacked killed harmed abused hurt criminals criminal terrorists terrorist predators thieves
+drunks aggressive oppressed scammers fraudsters confused broken burden threat problem reason
+dangerous illegal""".split())
+_OPINION = frozenset("think believe see say saying reckon agree mean".split())
+_DENYING_SUBJECT = frozenset("nobody noone".split())
 
 
 _CLAUSE_BREAKS = _BOUNDARY | frozenset("and but while because so".split())
@@ -742,8 +763,11 @@ def _says_of_group(clause: list[str]) -> bool:
     denied ("they are evil"; not "saying so is disgusting", not "are not stupid")."""
     if set(clause).isdisjoint(_OF_GROUP):
         return False
-    return any(tok in _DEROGATORY and not _NEGATORS.intersection(clause[max(0, i - 3):i])
+    return any(tok in _DEROGATORY and not _DENIERS.intersection(clause[max(0, i - 6):i])
                for i, tok in enumerate(clause))
+
+
+_DENIERS = _NEGATORS | frozenset("nobody noone".split())
 
 
 def _people_skipped(clause: list[str]) -> list[str]:
@@ -867,9 +891,9 @@ _REPORTED = re.compile(r"\b(?:calling|call|called|saying|say|said|telling|tell|t
 # Thinking, claiming, posting or writing something is reported too, when nothing is quoted
 # (a quote is what was posted) and the writer is not the one doing it ("I think ...", "we
 # believe ...", "to think that ..." are their own view, judged as said, and so is what
-# "they think I want").
+# "they think I want"; "I don't think ..." is a denial, read by _counter_speech).
 _REPORTED_VIEW = re.compile(
-    r"(?<!\bi )(?<!\bwe )(?<!\bi really )(?<!\bi do )(?<!\bi still )"
+    r"(?<!\bi )(?<!\bwe )(?<!\bi really )(?<!\bi do )(?<!\bi still )(?<!n't )(?<!not )"
     r"\b(?:posting|posts|posted|post|writing|writes|wrote|write|claiming|claims|claimed|claim"
     r"|repeating|repeat|spreading the (?:myth|lie)|(?<!\bto )(?:thinking|thinks|think|thought))"
     r"(?: that| the myth that| the lie that)?\b(?!\s+(?:me|us|you|him|her|i|we)\b)"

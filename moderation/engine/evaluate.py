@@ -290,7 +290,9 @@ FRESH_SETS = (("criticism_fresh.jsonl", "hand-written criticism set 3 (test half
               ("spam_fresh.jsonl", "hand-written spam set 2 (test half)", "spam"),
               ("counter_fresh.jsonl", "hand-written counter-speech set (test half)",
                "ordinary"),
-              ("insult_fresh.jsonl", "hand-written condescension set (test half)", "abuse"))
+              ("insult_fresh.jsonl", "hand-written condescension set (test half)", "abuse"),
+              ("negation_fresh.jsonl", "hand-written negated-hate set (test half)",
+               "ordinary"))
 
 
 def fresh_sources(sets_dir: Path | str = HAND_WRITTEN) -> list[Source]:

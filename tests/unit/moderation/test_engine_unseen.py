@@ -378,6 +378,15 @@ def test_a_technical_post_gets_the_benefit_of_the_doubt_from_the_classifiers():
     ("Claiming Muslims control the banks is an islamophobic conspiracy theory.", True),
     ("Whoever keeps writing that refugees are scroungers, the mods are onto you.", True),
     ("I can't believe someone posted 'immigrants are rats' and it stayed up all day.", True),
+    # a denial before the group denies what follows
+    ("I don't think Sikhs are dangerous in the slightest.", True),
+    ("Not all Turks are violent, obviously.", True),
+    ("Nobody should call Kurds thieves.", True),
+    ("I'm not saying Nigerians are stupid, quite the opposite.", True),
+    ("Syrians are not criminals and it's lazy to say so.", True),
+    ("Somalis shouldn't be deported just for being poor.", True),
+    # ... unless something is still said of it
+    ("I don't think Sikhs are dangerous, they are vermin.", False),
     # the writer's own view is no report
     ("I think immigrants are parasites and it is disgusting what they do", False),
     ("Everyone thinks Muslims are terrorists, and it's true", False),

@@ -152,6 +152,8 @@ def _bare_domains(text: str) -> list[tuple[int, int]]:
         if start == match.start() or (start > 0 and text[start - 1] in "@/_") or (
                 spans and start < spans[-1][1]):
             continue
+        if text[match.start() + 1].isupper() and not text[start:match.end()].isupper():
+            continue  # "Great service.Love it", "Thanks.Me too": a space left out, no domain
         while end < len(text) and text[end] in _DOMAIN_CHARS:
             end += 1
         while text[end - 1] in ".-":

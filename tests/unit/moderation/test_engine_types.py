@@ -12,6 +12,12 @@ def test_submission_without_links_derives_them_from_title_and_body():
     assert set(sub.links) == {"http://a.example.com/x", "www.b.org", "cheap.xyz"}
 
 
+def test_a_missing_space_after_a_full_stop_is_not_a_domain():
+    assert Submission("Great service.Love it. Thanks.Me too").links == ()
+    assert Submission("free spins at luckyspin777.bet or cheap.love").links == (
+        "luckyspin777.bet", "cheap.love")
+
+
 def test_submission_with_links_keeps_the_given_ones():
     assert Submission("http://a.com", links=("x.com",)).links == ("x.com",)
 

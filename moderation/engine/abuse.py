@@ -668,8 +668,9 @@ def _generalisations(tokens: list[str], present: frozenset[str]) -> list[AbuseFi
         if _denied(clause, _NOT_HUMAN) and "just" not in before:
             # "trans people aren't even human": denying that a group is human
             return [AbuseFinding("abuse.hate", 0.9, REASONS["hate"], tok)]
-        if (_NEGATORS & set(clause[:3]) and not barred) or _denial_before(before, wide):
-            continue
+        if (_NEGATORS & set(clause[:3]) and not barred) or (
+                _denial_before(before, wide) and _CONTRAST.isdisjoint(clause)):
+            continue  # "are not vermin"; "i don't think x are ..." (not "... but most are")
         if (set(clause) & lx.DEHUMANISING or (_EXCLUDE & set(before)) or barred
                 or ("hate" in before and "i" in before)
                 or (set(clause) & _EXCLUDED_BY and "be" in clause)
@@ -710,6 +711,10 @@ def _counter_speech(tokens: list[str], present: frozenset[str]) -> bool:
         return False
     if any(_says_of_group(clause) for clause in _clauses(tokens)):
         return False  # "muslims are not stupid, they are evil": something is still said
+    if not _CONTRAST.isdisjoint(present):
+        cut = next(i for i, tok in enumerate(tokens) if tok in _CONTRAST)
+        if _says_of_group(["they", *tokens[cut + 1:]]):
+            return False  # "... not dangerous, but most are vermin": the contrast says it
     for _, before, clause, wide in _group_clauses(tokens):
         said = _people_skipped(clause)
         if _denied(said, _DENIABLE):
@@ -738,6 +743,7 @@ attacked killed harmed abused hurt criminals criminal terrorists terrorist preda
 drunks aggressive oppressed scammers fraudsters confused broken burden threat problem reason
 dangerous illegal""".split())
 _OPINION = frozenset("think believe see say saying reckon agree mean".split())
+_CONTRAST = frozenset("but except though however yet although".split())
 _DENYING_SUBJECT = frozenset("nobody noone".split())
 
 

@@ -387,6 +387,8 @@ def test_a_technical_post_gets_the_benefit_of_the_doubt_from_the_classifiers():
     ("Somalis shouldn't be deported just for being poor.", True),
     # ... unless something is still said of it
     ("I don't think Sikhs are dangerous, they are vermin.", False),
+    ("Not all immigrants are bad but most are vermin", False),
+    ("I don't think Muslims are dangerous, but most are vermin", False),
     # the writer's own view is no report
     ("I think immigrants are parasites and it is disgusting what they do", False),
     ("Everyone thinks Muslims are terrorists, and it's true", False),

@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 
 DEFAULTS = {
-    "KB_SEMANTIC": os.environ.get("KB_SEMANTIC", "") == "1",  # needs the [semantic] extra
+    # wordllama (default, numpy), minilm (the [semantic] extra, torch) or lexical
+    "KB_EMBEDDER": os.environ.get("KB_EMBEDDER", "wordllama"),
+    "KB_SEMANTIC": os.environ.get("KB_SEMANTIC", "") == "1",  # older switch: KB_EMBEDDER=minilm
     "KB_TORCH_THREADS": int(os.environ.get("KB_TORCH_THREADS", "1")),  # per worker process
-    "KB_SUGGEST_MIN_SCORE": 0.3,  # below this a suggestion is noise (lexical and semantic)
+    "KB_SUGGEST_MIN_SCORE": None,  # below this a suggestion is noise; None: the model's own
     "KB_INDEX_MAX_AGE": 3600,  # seconds before a worker refits its thread index
     "KB_RELATED_MAX_AGE": 86400,  # seconds a thread's kept related threads are shown
     "KB_INDEX_BACKGROUND": True,  # build the thread index beside requests, not inside one

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from forum import services as forum_services
 from forum.extensions import db
-from knowledgebase import clusters, queries, related, services, suggestions
+from knowledgebase import clusters, embeddings, queries, related, services, suggestions
 
 kb_cli = AppGroup("kb", help="Knowledge base: repeated questions, suggestions, reviews.")
 
@@ -53,9 +53,13 @@ def _cluster_json(cluster) -> dict:
 
 @kb_cli.command("index")
 def index_command() -> None:
-    """Build the suggestion index now (and, in semantic mode, every missing embedding) and
-    save it where every worker loads it."""
+    """Build the suggestion index now (embedding every question not yet embedded with the
+    model in use, and dropping vectors of any other model) and save it where every worker
+    loads it. Run it after changing KB_EMBEDDER."""
     started = time.perf_counter()
+    removed = embeddings.prune()
+    if removed:
+        click.echo(f"Dropped {removed} vectors of another embedding model.")
     suggestions.reset()
     count = suggestions.warm(rebuild=True)
     click.echo(f"Suggestion index of {count} questions ready in "

@@ -51,9 +51,10 @@ def compute(*, days: int | None = None) -> list[QuestionCluster]:
     returns the open clusters, biggest demand first. One commit."""
     questions = _questions(days)
     anchors = _anchors({q.id for q in questions})
-    model = embeddings.embedder()
+    model = embeddings.for_corpus(embeddings.embedder(), questions)
     vectors = embeddings.vectors("thread", questions, model) if model and questions else None
-    found = cluster_questions(questions, embeddings=vectors, anchors=anchors) \
+    found = cluster_questions(questions, embeddings=vectors, anchors=anchors,
+                              config=embeddings.tuning().cluster) \
         if len(questions) >= 2 else []
     touched = _apply(found)
     _refresh_stats(touched)

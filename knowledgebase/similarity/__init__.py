@@ -3,7 +3,8 @@
 Plain data in, plain data out: questions are `Question(id, title, body)` or (id, title[, body])
 tuples; results are `Match(id, score)` and `Cluster(ids, suggested_title, ...)`. Only the
 standard library, numpy, scipy and scikit-learn are imported here; the optional semantic
-mode (sentence-transformers) is loaded lazily by SentenceTransformerEmbedder.
+mode's models are loaded lazily: WordLlamaEmbedder (the default: numpy, tokenizers and
+safetensors) and SentenceTransformerEmbedder (the optional MiniLM extra).
 """
 from knowledgebase.similarity.clustering import (
     ClusterConfig,
@@ -16,10 +17,12 @@ from knowledgebase.similarity.lexical import LexicalConfig, LexicalVectorizer
 from knowledgebase.similarity.neighbours import NeighbourConfig, nearest
 from knowledgebase.similarity.semantic import (
     SentenceTransformerEmbedder,
+    WordLlamaEmbedder,
     embed_query,
     embed_questions,
     question_text,
     semantic_available,
+    wordllama_available,
 )
 from knowledgebase.similarity.types import Cluster, Embedder, Match, Question
 
@@ -35,6 +38,7 @@ __all__ = [
     "Question",
     "SentenceTransformerEmbedder",
     "SuggestionIndex",
+    "WordLlamaEmbedder",
     "clean_title",
     "cluster_questions",
     "embed_query",
@@ -43,4 +47,5 @@ __all__ = [
     "question_text",
     "question_vectors",
     "semantic_available",
+    "wordllama_available",
 ]

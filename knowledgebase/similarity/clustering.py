@@ -47,6 +47,15 @@ class ClusterConfig:
                                            pair_similarity=0.80, anchor_similarity=0.35)
     semantic: LinkageParams = LinkageParams(threshold=0.22, min_similarity=0.62,
                                             pair_similarity=0.85, anchor_similarity=0.55)
+    # Hybrid mode (embeddings given and semantic_share < 1): each question is the
+    # concatenation of its centred embedding and its TF-IDF row, weighted so that a cosine is
+    # semantic_share * embedding cosine + (1 - semantic_share) * lexical cosine; linked with
+    # the `hybrid` parameters. Centring on the set's own mean direction removes what every
+    # question of one community shares (averaged token vectors all lean one way).
+    semantic_share: float = 1.0
+    center: bool = False
+    hybrid: LinkageParams = LinkageParams(threshold=0.45, min_similarity=0.0,
+                                          pair_similarity=0.70, anchor_similarity=0.45)
     min_size: int = 2
     anchor_k: int = 10
     anchor_share: float = 0.5
@@ -55,6 +64,11 @@ class ClusterConfig:
     def params(self, semantic: bool) -> LinkageParams:
         """The linkage parameters for the vector kind in use."""
         return self.semantic if semantic else self.lexical
+
+    @property
+    def mixes(self) -> bool:
+        """True when embeddings are mixed with TF-IDF rows (hybrid mode)."""
+        return self.semantic_share < 1.0
 
 
 def cluster_questions(questions: Sequence, *, embeddings: np.ndarray | None = None,
@@ -74,12 +88,17 @@ def cluster_questions(questions: Sequence, *, embeddings: np.ndarray | None = No
         return []
     vectors, semantic = question_vectors(items, embeddings=embeddings, embedder=embedder,
                                          vectorizer=vectorizer)
+    params = config.params(semantic)
+    if semantic and config.mixes:
+        vectors = hybrid_vectors(items, vectors, config, vectorizer=vectorizer)
+        params = config.hybrid
     groups = _anchor_rows(items, anchors or {})
     free = np.array([i for i in range(len(items)) if i not in groups], dtype=np.int64)
-    labelled = _attach(vectors, groups, free, config, config.params(semantic))
+    labelled = _attach(vectors, groups, free, config, params)
     found = _anchor_clusters(labelled)
     left = np.array([i for i in free.tolist() if i not in labelled], dtype=np.int64)
-    found += [(rows, None) for rows in cluster_rows(vectors, left, config, semantic)]
+    found += [(rows, None) for rows in cluster_rows(vectors, left, config, semantic,
+                                                    params=params)]
     clusters = _describe(items, vectors, [f for f in found if len(f[0]) >= config.min_size])
     return sorted(clusters, key=lambda c: (-c.size, -c.cohesion, str(c.central_id)))
 
@@ -103,12 +122,36 @@ def question_vectors(items: Sequence[Question], *, embeddings=None, embedder=Non
     return vectorizer.transform(items), False
 
 
+CENTER_PRIOR = 100  # questions: a set of this many is centred half-way on its own mean
+
+
+def hybrid_vectors(items: Sequence[Question], dense: np.ndarray, config: ClusterConfig, *,
+                   vectorizer: LexicalVectorizer | None = None) -> sp.csr_matrix:
+    """Unit rows [sqrt(s) * centred embedding, sqrt(1 - s) * TF-IDF row], s = semantic_share:
+    their cosine is the weighted sum of the two cosines."""
+    dense = np.asarray(dense, dtype=np.float32)
+    if config.center and len(dense) > 1:
+        # shrunk towards no centring on small sets: the mean of three near-duplicates is the
+        # question itself, and subtracting it would leave only noise
+        shrink = len(dense) / (len(dense) + CENTER_PRIOR)
+        dense = normalise_rows(dense - shrink * dense.mean(axis=0, keepdims=True))
+    if vectorizer is None or not vectorizer.fitted:
+        lexical = (vectorizer or LexicalVectorizer()).fit_transform(items)
+    else:
+        lexical = vectorizer.transform(items)
+    share = float(config.semantic_share)
+    mixed = sp.hstack([sp.csr_matrix(dense * np.float32(np.sqrt(share))),
+                       sp.csr_matrix(lexical, dtype=np.float32) * np.float32(np.sqrt(1 - share))],
+                      format="csr", dtype=np.float32)
+    return normalize(mixed)
+
+
 def cluster_rows(vectors, rows: np.ndarray, config: ClusterConfig,
-                 semantic: bool) -> list[np.ndarray]:
+                 semantic: bool, *, params: LinkageParams | None = None) -> list[np.ndarray]:
     """Unsupervised clusters (as arrays of row numbers) among the given rows."""
     if len(rows) < config.min_size:
         return []
-    params = config.params(semantic)
+    params = params or config.params(semantic)
     sub = vectors[rows]
     k = min(config.k, max(5, len(rows) // 5))  # shared neighbours mean little when k ~ n
     idx, sims = nearest(sub, k, config=config.neighbours)

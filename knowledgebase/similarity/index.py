@@ -48,9 +48,12 @@ class IndexConfig:
 class SuggestionIndex:
     """Questions indexed for "did you mean one of these?" look-ups, lexical or semantic."""
 
-    def __init__(self, config: IndexConfig | None = None, *, embedder: Embedder | None = None):
+    def __init__(self, config: IndexConfig | None = None, *, embedder: Embedder | None = None,
+                 model: str | None = None):
         self.config = config or IndexConfig()
         self.embedder = embedder
+        self.model = model  # the embedding model's name, saved with the index
+        self.token_weights: np.ndarray | None = None  # a corpus-weighted model's, saved too
         self._vectorizer = LexicalVectorizer(self.config.lexical)
         self._reset()
 
@@ -71,10 +74,10 @@ class SuggestionIndex:
 
     @classmethod
     def build(cls, questions: Sequence, *, embeddings: np.ndarray | None = None,
-              embedder: Embedder | None = None,
-              config: IndexConfig | None = None) -> SuggestionIndex:
+              embedder: Embedder | None = None, config: IndexConfig | None = None,
+              model: str | None = None) -> SuggestionIndex:
         """Fit the vocabulary on these questions and index them (embeddings: one row each)."""
-        index = cls(config, embedder=embedder)
+        index = cls(config, embedder=embedder, model=model)
         items = as_questions(questions)
         dense = index._dense_for(items, embeddings)
         index._vectorizer.fit(items)
@@ -195,6 +198,8 @@ class SuggestionIndex:
             raise ValueError(f"index format {version} is not {FORMAT_VERSION}: rebuild it")
         index = cls(state["config"], embedder=embedder)
         index.__dict__.update(state)
+        index.__dict__.setdefault("model", None)
+        index.__dict__.setdefault("token_weights", None)
         return index
 
     def _state(self) -> dict:

@@ -140,10 +140,49 @@ def hybrid_vectors(items: Sequence[Question], dense: np.ndarray, config: Cluster
     else:
         lexical = vectorizer.transform(items)
     share = float(config.semantic_share)
-    mixed = sp.hstack([sp.csr_matrix(dense * np.float32(np.sqrt(share))),
-                       sp.csr_matrix(lexical, dtype=np.float32) * np.float32(np.sqrt(1 - share))],
-                      format="csr", dtype=np.float32)
-    return normalize(mixed)
+    return side_by_side(dense * np.float32(np.sqrt(share)),
+                                  sp.csr_matrix(lexical, dtype=np.float32)
+                                  * np.float32(np.sqrt(1 - share)))
+
+
+def side_by_side(dense: np.ndarray, lexical: sp.csr_matrix, block: int = 8192
+                 ) -> sp.csr_matrix:
+    """[dense | lexical] as one CSR matrix with unit rows, built straight from the arrays a
+    block of rows at a time: scipy's hstack and normalize go through 64-bit COO copies and
+    whole-matrix temporaries, which at 100,000 questions cost over a gigabyte."""
+    n, width = dense.shape
+    lexical = sp.csr_matrix(lexical)
+    lexical.sort_indices()
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(width + np.diff(lexical.indptr), out=indptr[1:])
+    index_type = np.int32 if indptr[-1] < 2**31 and width + lexical.shape[1] < 2**31 \
+        else np.int64
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=index_type)
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        _fill_rows(data, indices, indptr, dense, lexical, start, stop)
+    return sp.csr_matrix((data, indices, indptr.astype(index_type)),
+                         shape=(n, width + lexical.shape[1]))
+
+
+def _fill_rows(data, indices, indptr, dense, lexical, start: int, stop: int) -> None:
+    """Rows start..stop of side_by_side, each scaled to unit length."""
+    width = dense.shape[1]
+    lo, hi = int(indptr[start]), int(indptr[stop])
+    own = indptr[start:stop] - lo
+    slots = (own[:, None] + np.arange(width)[None, :]).ravel()
+    rest = np.ones(hi - lo, dtype=bool)
+    rest[slots] = False
+    part, ids = data[lo:hi], indices[lo:hi]
+    part[slots] = dense[start:stop].ravel()
+    ids[slots] = np.tile(np.arange(width, dtype=ids.dtype), stop - start)
+    a, b = lexical.indptr[start], lexical.indptr[stop]
+    part[rest] = lexical.data[a:b]
+    ids[rest] = lexical.indices[a:b] + width
+    norms = np.sqrt(np.add.reduceat(part * part, own))
+    part /= np.repeat(np.where(norms > 0, norms, 1), np.diff(indptr[start:stop + 1])
+                      ).astype(np.float32)
 
 
 def cluster_rows(vectors, rows: np.ndarray, config: ClusterConfig,
@@ -152,7 +191,8 @@ def cluster_rows(vectors, rows: np.ndarray, config: ClusterConfig,
     if len(rows) < config.min_size:
         return []
     params = params or config.params(semantic)
-    sub = vectors[rows]
+    whole = len(rows) == vectors.shape[0] and bool(np.all(rows == np.arange(len(rows))))
+    sub = vectors if whole else vectors[rows]  # no copy of a 100,000-row matrix
     k = min(config.k, max(5, len(rows) // 5))  # shared neighbours mean little when k ~ n
     idx, sims = nearest(sub, k, config=config.neighbours)
     sims = np.where(sims >= params.min_similarity, sims, 0)
@@ -233,11 +273,16 @@ def _centrality(vectors, groups: list[np.ndarray], chunk: int = 16384) -> np.nda
     indicator = sp.csr_matrix((np.ones(len(members)), (owner, members)),
                               shape=(len(groups), vectors.shape[0]))
     centres = normalize(indicator @ vectors)  # a zero centre scores 0
-    if sp.issparse(vectors):
-        return _sparse_member_dots(sp.csr_matrix(vectors[members]), sp.csr_matrix(centres),
-                                   owner)
-    centres = np.asarray(centres, dtype=np.float32)
     out = np.empty(len(members))
+    if sp.issparse(vectors):
+        centres = sp.csr_matrix(centres)
+        centres.sort_indices()
+        for start in range(0, len(members), chunk // 4):  # hybrid rows hold 256+ values each
+            part = slice(start, start + chunk // 4)
+            out[part] = _sparse_member_dots(sp.csr_matrix(vectors[members[part]]), centres,
+                                            owner[part])
+        return out
+    centres = np.asarray(centres, dtype=np.float32)
     for start in range(0, len(members), chunk):  # bounded memory for big embedding sets
         part = slice(start, start + chunk)
         out[part] = np.einsum("ij,ij->i", vectors[members[part]], centres[owner[part]])
@@ -249,7 +294,6 @@ def _sparse_member_dots(block: sp.csr_matrix, centres: sp.csr_matrix,
     """block[i] . centres[owner[i]] without copying a centre per member: each stored value
     of a member row looks up the same column of its centre (sorted keys, binary search)."""
     width = np.int64(block.shape[1])
-    centres.sort_indices()
     centre_keys = (np.repeat(np.arange(centres.shape[0], dtype=np.int64),
                              np.diff(centres.indptr)) * width + centres.indices)
     member_row = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))

@@ -99,11 +99,9 @@ def _rare_candidates(base, queries, want: int, self_search: bool, config) -> np.
     short, so the work is at most rare_df times the number of stored values.
     """
     rare = np.bincount(base.indices, minlength=base.shape[1]) <= config.rare_df
-    keep = sp.diags(rare.astype(base.dtype))
-    base_rare = (base @ keep).tocsr()
-    base_rare.eliminate_zeros()
+    base_rare = _columns(base, rare)
     postings = base_rare.T.tocsr()
-    query_rare = base_rare if self_search else (queries @ keep).tocsr()
+    query_rare = base_rare if self_search else _columns(queries, rare)
     out = np.full((query_rare.shape[0], want), -1, dtype=np.int64)
     for start in range(0, query_rare.shape[0], config.rare_block_rows):
         block = (query_rare[start:start + config.rare_block_rows] @ postings).tocsr()
@@ -112,6 +110,16 @@ def _rare_candidates(base, queries, want: int, self_search: bool, config) -> np.
             block.data[block.indices == own] = 0
         _top_per_row(block, out[start:start + block.shape[0]])
     return out
+
+
+def _columns(matrix: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """The stored values of a CSR matrix in the kept columns only (no product, no copy of
+    the rest)."""
+    mask = keep[matrix.indices]
+    rows = np.searchsorted(matrix.indptr, np.flatnonzero(mask), side="right") - 1
+    indptr = np.zeros(matrix.shape[0] + 1, dtype=matrix.indptr.dtype)
+    np.cumsum(np.bincount(rows, minlength=matrix.shape[0]), out=indptr[1:])
+    return sp.csr_matrix((matrix.data[mask], matrix.indices[mask], indptr), shape=matrix.shape)
 
 
 def _top_per_row(block: sp.csr_matrix, out: np.ndarray) -> None:
@@ -155,7 +163,7 @@ def _candidate_dots(queries, base, candidates: np.ndarray, self_search: bool) ->
 
 
 def pair_dots(left: Vectors, right: Vectors, first: np.ndarray, second: np.ndarray,
-              chunk: int = 65536) -> np.ndarray:
+              chunk: int = 4096) -> np.ndarray:
     """left[first[i]] . right[second[i]] for every i, in chunks (sparse or dense rows)."""
     out = np.empty(len(first), dtype=np.float32)
     for start in range(0, len(first), chunk):

@@ -163,6 +163,7 @@ WORDLLAMA_PACKAGE = "wordllama"
 WORDLLAMA_CONFIG = "l2_supercat"
 WORDLLAMA_DIM = 256
 WORDLLAMA_MAX_TOKENS = 256  # the model's own truncation (its l2_supercat.toml)
+EMBED_BATCH = 1024  # texts tokenised and summed at a time
 
 
 def wordllama_available() -> bool:
@@ -207,20 +208,24 @@ class WordLlamaEmbedder:
         """Unit-length float32 rows: the mean of each text's token vectors (zero if none),
         each token counted by its weight when `weights` (one per vocabulary entry) is given."""
         texts = list(texts)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        flat, lengths = self._tokens(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        filled = lengths > 0
-        if filled.any():
-            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[filled]
-            vectors = self._table[flat]
-            if weights is None:
-                out[filled] = np.add.reduceat(vectors, starts, axis=0)
-            else:
-                w = weights[flat].astype(np.float32)
-                out[filled] = np.add.reduceat(vectors * w[:, None], starts, axis=0)
+        for start in range(0, len(texts), EMBED_BATCH):
+            self._embed_batch(texts[start:start + EMBED_BATCH], weights,
+                              out[start:start + EMBED_BATCH])
         return normalise_rows(out)  # the mean's direction: its length does not matter
+
+    def _embed_batch(self, texts: list[str], weights, out: np.ndarray) -> None:
+        """Token-vector sums of a batch into out: a batch at a time keeps the gathered token
+        vectors (a kilobyte a token) to a few megabytes whatever the corpus size."""
+        flat, lengths = self._tokens(texts)
+        filled = lengths > 0
+        if not filled.any():
+            return
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[filled]
+        vectors = self._table[flat]
+        if weights is not None:
+            vectors *= weights[flat].astype(np.float32)[:, None]
+        out[filled] = np.add.reduceat(vectors, starts, axis=0)
 
     def token_weights(self, texts: Sequence[str]) -> np.ndarray:
         """Inverse document frequency of every vocabulary entry in a community's own texts,
@@ -230,12 +235,13 @@ class WordLlamaEmbedder:
         hand-written forum set and from 0.50 to 0.70 on HINT3 (bench/README.md); document
         frequencies from other corpora (CLINC, BANKING77) made it worse."""
         texts = list(texts)
-        df = np.zeros(self._table.shape[0], dtype=np.float64)
-        if texts:
-            flat, lengths = self._tokens(texts)
-            owner = np.repeat(np.arange(len(texts)), lengths)
-            pairs = np.unique(owner * self._table.shape[0] + flat)
-            df = np.bincount(pairs % self._table.shape[0], minlength=self._table.shape[0])
+        vocabulary = self._table.shape[0]
+        df = np.zeros(vocabulary, dtype=np.int64)
+        for start in range(0, len(texts), EMBED_BATCH):
+            flat, lengths = self._tokens(texts[start:start + EMBED_BATCH])
+            owner = np.repeat(np.arange(len(lengths)), lengths)
+            df += np.bincount(np.unique(owner * vocabulary + flat) % vocabulary,
+                              minlength=vocabulary)
         return (np.log((len(texts) + 1) / (df + 1)) + 1).astype(np.float32)
 
     def for_corpus(self, texts: Sequence[str]) -> CorpusEmbedder:

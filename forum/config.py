@@ -46,6 +46,7 @@ def defaults(instance_path: str) -> dict:
         "THREADS_PER_PAGE": 20,
         "POSTS_PER_PAGE": 20,
         "SEARCH_PER_PAGE": 10,
+        "SEARCH_HYBRID": True,  # fuse question vectors (when registered) with lexical results
         "MAIL_SENDER": "Parley <no-reply@parley.localhost>",
         "BASE_URL": "http://127.0.0.1:5000",
         "WTF_CSRF_TIME_LIMIT": None,

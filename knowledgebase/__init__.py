@@ -9,6 +9,7 @@ DEFAULTS = {
     "KB_SEMANTIC": os.environ.get("KB_SEMANTIC", "") == "1",  # older switch: KB_EMBEDDER=minilm
     "KB_TORCH_THREADS": int(os.environ.get("KB_TORCH_THREADS", "1")),  # per worker process
     "KB_SUGGEST_MIN_SCORE": None,  # below this a suggestion is noise; None: the model's own
+    "KB_SEARCH_MIN_SCORE": None,  # search's vector side; None: the model's own
     "KB_INDEX_MAX_AGE": 3600,  # seconds before a worker refits its thread index
     "KB_RELATED_MAX_AGE": 86400,  # seconds a thread's kept related threads are shown
     "KB_INDEX_BACKGROUND": True,  # build the thread index beside requests, not inside one
@@ -29,6 +30,11 @@ def init_app(app) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     searchdocs.register()
+    from forum.search import fusion
+    from knowledgebase import suggestions
+
+    if app.config.get("SEARCH_HYBRID", True):
+        app.extensions[fusion.EXTENSION] = suggestions.neighbours
     app.extensions.setdefault("parley.doc_endpoints", {})["article"] = (
         f"{views.bp.name}.article_by_id", "article_id")
     app.register_blueprint(views.bp)

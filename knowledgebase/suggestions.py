@@ -70,6 +70,16 @@ def suggest(title: str, *, limit: int = 5, external: bool = False) -> list[Sugge
     return engine().suggest(title, limit=limit, external=external)
 
 
+def neighbours(text: str, *, limit: int, doc_types: tuple[str, ...] = ()
+               ) -> list[tuple[str, int, float]]:
+    """The vector side of search (forum.search.fusion): threads and articles near a query,
+    best first; doc_types () means both."""
+    text = " ".join((text or "").split())[:200]
+    if not any(ch.isalnum() for ch in text) or limit <= 0:
+        return []
+    return engine().neighbours(text, limit=limit, doc_types=doc_types)
+
+
 def related_to_thread(thread: Thread, *, limit: int = 5) -> list[Suggestion]:
     """Articles answering a thread's question, then threads asking the same thing."""
     return engine().related_to_thread(thread, limit=limit)
@@ -128,6 +138,25 @@ class SuggestionEngine:
                 query_embedding=self._weighted(self._articles, title, vector))
             articles = self._with_linked(articles, threads)
         return _hydrate(articles[:MAX_ARTICLES], threads, limit, external)
+
+    def neighbours(self, text: str, *, limit: int, doc_types: tuple[str, ...]
+                   ) -> list[tuple[str, int, float]]:
+        """(doc_type, id, score) of the threads and articles nearest a search, best first;
+        no threads while the thread index is first being built."""
+        model = embeddings.embedder()
+        vector = None if model is None else embed_query(model, text)
+        found: list[tuple[str, int, float]] = []
+        with self._lock:
+            if (not doc_types or "thread" in doc_types) and self._refresh():
+                found += [("thread", m.id, m.score) for m in self._threads.query(
+                    text, k=limit, min_score=_search_floor(),
+                    query_embedding=self._weighted(self._threads, text, vector))]
+            if not doc_types or "article" in doc_types:
+                self._refresh_articles()
+                found += [("article", m.id, m.score) for m in self._articles.query(
+                    text, k=limit, min_score=_search_floor(),
+                    query_embedding=self._weighted(self._articles, text, vector))]
+        return sorted(found, key=lambda item: -item[2])
 
     def related_to_thread(self, thread: Thread, *, limit: int) -> list[Suggestion]:
         """The thread's own article first, then similar articles and threads; the threads
@@ -329,6 +358,12 @@ def _min_score() -> float:
     """The configured floor, or the one chosen for the model in use."""
     configured = current_app.config.get("KB_SUGGEST_MIN_SCORE")
     return float(configured if configured is not None else embeddings.tuning().min_score)
+
+
+def _search_floor() -> float:
+    """The configured floor for search's vector side, or the one chosen for the model."""
+    configured = current_app.config.get("KB_SEARCH_MIN_SCORE")
+    return float(configured if configured is not None else embeddings.tuning().search_floor)
 
 
 def _article_stamp() -> tuple:

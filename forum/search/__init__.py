@@ -9,7 +9,7 @@ from dataclasses import replace
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from forum.search import documents
+from forum.search import documents, fusion
 from forum.search.base import SearchBackend, SearchHit, SearchPage, SearchQuery, query_words
 
 __all__ = ["SearchHit", "SearchPage", "SearchQuery", "backend", "make_backend", "run"]
@@ -78,11 +78,28 @@ def run(session: Session, query: SearchQuery) -> SearchPage:
     query = bounded(query)
     if not query_words(query.text):
         return SearchPage(page=query.page, per_page=query.per_page)
+    provider = current_app.extensions.get(fusion.EXTENSION)
+    if provider is None or query.page * query.per_page > fusion.DEPTH:
+        return _lexical(session, query)
+    lexical = _lexical(session, replace(query, page=1, per_page=fusion.DEPTH))
+    return fusion.fuse(session, query, lexical, _neighbours(provider, query))
+
+
+def _lexical(session: Session, query: SearchQuery) -> SearchPage:
     result = backend().search(session, query)
     if result.total == 0 and query.match_all and len(query_words(query.text)) > 1:
         result = backend().search(session, replace(query, match_all=False))
         result.partial = result.total > 0
     return result
+
+
+def _neighbours(provider, query: SearchQuery) -> list[tuple[str, int, float]]:
+    """The vector side of the ranking; lexical alone if the provider fails (logged)."""
+    try:
+        return provider(query.text, limit=fusion.DEPTH, doc_types=query.doc_types)
+    except Exception:  # a broken or warming vector index must not break search
+        current_app.logger.exception("vector search failed; lexical results only")
+        return []
 
 
 def reindex(session: Session) -> int:

@@ -24,6 +24,14 @@ class Tuning:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     min_score: float = 0.3  # a suggestion scoring below this is not shown
+    # search's vector side (forum.search.fusion): results are ranked and read as a list, so
+    # it reaches further than suggestions do; None means min_score
+    search_min_score: float | None = None
+
+    @property
+    def search_floor(self) -> float:
+        """The lowest vector score a search result may come in on."""
+        return self.min_score if self.search_min_score is None else self.search_min_score
 
 
 TUNINGS: dict[str, Tuning] = {
@@ -35,7 +43,7 @@ TUNINGS: dict[str, Tuning] = {
             hybrid=LinkageParams(threshold=0.50, min_similarity=0.30, pair_similarity=0.70,
                                  anchor_similarity=0.50)),
         index=IndexConfig(lexical_weight=0.2),
-        min_score=0.35),
+        min_score=0.35, search_min_score=0.20),
 }
 
 

@@ -18,6 +18,7 @@ run: install
 	export FORUM_BASE_URL=$${FORUM_BASE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(FLASK) db upgrade && \
 	$(FLASK) forum seed-demo --if-empty && \
+	$(FLASK) search sync && \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install

@@ -99,9 +99,13 @@ def reindex() -> None:
 
 @search_cli.command("sync")
 def sync() -> None:
-    """Apply search changes still waiting in the outbox."""
-    applied = search.backend().sync(db.session)
+    """Apply search changes still waiting in the outbox; rebuild an index built under an
+    older analysis (what `make run` does at every start)."""
+    applied, rebuilt = search.sync(db.session)
     click.echo(f"Applied {applied} pending changes.")
+    if rebuilt is not None:
+        click.echo(f"The index was built with older word folding: reindexed {rebuilt} "
+                   "documents.")
 
 
 # -- forum -------------------------------------------------------------------------------------

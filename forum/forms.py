@@ -160,3 +160,12 @@ class RoleForm(FlaskForm):
     """Pick someone's role."""
 
     role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
+
+
+class SynonymForm(FlaskForm):
+    """A group of words search treats as one."""
+
+    terms = StringField(
+        "Words that mean the same", validators=[DataRequired(), Length(max=600)],
+        description="Separated by commas, e.g. “router, hub, gateway”. Each one word; "
+                    "Wi-Fi / wifi, log in / login and British spellings are folded already.")

@@ -341,3 +341,24 @@ class SearchDocument(db.Model):
     solved: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     tsv: Mapped[str | None] = mapped_column(TSVECTOR, default=None)
+    # the forum.search.analysis VERSION that folded this row's text (1: before folding)
+    analysis: Mapped[int] = mapped_column(sa.SmallInteger, default=1, server_default="1")
+
+
+class SearchSynonym(db.Model):
+    """A staff-edited group of words search treats as one ("router, hub, gateway")."""
+
+    __tablename__ = "search_synonyms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terms: Mapped[str] = mapped_column(sa.String(600))  # folded words, comma-separated
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    @property
+    def words(self) -> list[str]:
+        """The group's words in the order staff gave them."""
+        return [w for w in self.terms.split(",") if w]

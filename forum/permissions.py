@@ -163,3 +163,8 @@ def can_manage_categories(user: User | None) -> bool:
 def can_set_roles(user: User | None) -> bool:
     """Admins change people's roles."""
     return can_admin(user)
+
+
+def can_manage_synonyms(user: User | None) -> bool:
+    """Staff, moderators and admins edit the search synonym list (they see failed searches)."""
+    return is_staff(user)

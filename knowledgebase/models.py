@@ -252,6 +252,8 @@ class SearchLog(db.Model):
     clicked_type: Mapped[str | None] = mapped_column(sa.String(20), default=None)
     clicked_id: Mapped[int | None] = mapped_column(default=None)
     day: Mapped[datetime] = mapped_column(sa.Date)
+    # a published help article was among the results: demand that is met, never a gap
+    found_article: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class AskSession(db.Model):

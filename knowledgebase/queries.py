@@ -296,7 +296,8 @@ class SearchGap:
 
 
 def search_gaps(*, days: int = 30, limit: int = 50) -> list[SearchGap]:
-    """Demand without an answer: failed searches by frequency, most failed first."""
+    """Demand without an answer: failed searches by frequency, most failed first. A search
+    that found a published help article is answered demand, never a gap."""
     since = (utcnow() - timedelta(days=days)).date()
     no_results = func.sum(case((SearchLog.results == 0, 1), else_=0))
     no_clicks = func.sum(case(((SearchLog.results > 0) & SearchLog.clicked_type.is_(None), 1),
@@ -304,7 +305,7 @@ def search_gaps(*, days: int = 30, limit: int = 50) -> list[SearchGap]:
     rows = db.session.execute(
         select(func.min(SearchLog.query), func.count(SearchLog.id), no_results, no_clicks,
                func.max(SearchLog.day))
-        .where(SearchLog.day >= since)
+        .where(SearchLog.day >= since, SearchLog.found_article.is_(False))
         .group_by(SearchLog.query_key)
         .having((no_results + no_clicks) > 0)
         .order_by((no_results + no_clicks).desc(), func.count(SearchLog.id).desc(),
@@ -333,7 +334,7 @@ def failed_queries(*, days: int = 90, limit: int = 5000) -> list[tuple[str, int]
     failed = (SearchLog.results == 0) | SearchLog.clicked_type.is_(None)
     rows = db.session.execute(
         select(func.min(SearchLog.query), func.count(SearchLog.id))
-        .where(SearchLog.day >= since, failed)
+        .where(SearchLog.day >= since, failed, SearchLog.found_article.is_(False))
         .group_by(SearchLog.query_key)
         .order_by(func.count(SearchLog.id).desc()).limit(limit)
     )

@@ -48,7 +48,8 @@ def _panel(query: SearchQuery, result: SearchPage) -> SearchPanel:
     panel = SearchPanel(articles=[(by_id[h.doc_id], h) for h in articles.hits
                                   if h.doc_id in by_id and by_id[h.doc_id].is_published],
                         total=articles.total)
-    panel.token = services.log_search(query.text, result.total + articles.total)
+    panel.token = services.log_search(query.text, result.total + articles.total,
+                                      found_article=bool(panel.articles))
     return panel
 
 

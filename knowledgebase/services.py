@@ -492,7 +492,7 @@ def _link_duplicate(article: Article, thread: Thread) -> None:
 
 
 # -- the search log ----------------------------------------------------------------------------
-def log_search(query: str, results: int) -> str | None:
+def log_search(query: str, results: int, *, found_article: bool = False) -> str | None:
     """Log one search anonymously and return the token its result links carry for clicks.
 
     No user, no address, only the day. Written on a connection of its own so the search page
@@ -505,7 +505,7 @@ def log_search(query: str, results: int) -> str | None:
     with db.engine.begin() as conn:
         conn.execute(insert(SearchLog).values(
             token=token, query=normalised, query_key=text.query_key(normalised),
-            results=max(0, int(results)), day=utcnow().date(),
+            results=max(0, int(results)), day=utcnow().date(), found_article=found_article,
         ))
     return token
 

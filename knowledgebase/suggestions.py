@@ -21,6 +21,7 @@ from pathlib import Path
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
+from forum import search
 from forum.extensions import db
 from forum.models import Post, PostStatus, Thread
 from knowledgebase import embeddings, related
@@ -63,11 +64,13 @@ def engine() -> SuggestionEngine:
 
 
 def suggest(title: str, *, limit: int = 5, external: bool = False) -> list[Suggestion]:
-    """Up to `limit` suggestions for a question title: matching articles first, then threads."""
+    """Up to `limit` suggestions for a question title: matching articles first, then threads;
+    the staff's search synonyms apply here too."""
     title = " ".join((title or "").split())[:200]
     if not any(ch.isalnum() for ch in title) or limit <= 0:
         return []
-    return engine().suggest(title, limit=limit, external=external)
+    return engine().suggest(search.expand_query(db.session, title), limit=limit,
+                            external=external)
 
 
 def neighbours(text: str, *, limit: int, doc_types: tuple[str, ...] = ()

@@ -9,10 +9,11 @@ from dataclasses import replace
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from forum.search import documents, fusion
+from forum.search import documents, fusion, synonyms
 from forum.search.base import SearchBackend, SearchHit, SearchPage, SearchQuery, query_words
 
-__all__ = ["SearchHit", "SearchPage", "SearchQuery", "backend", "make_backend", "run"]
+__all__ = ["SearchHit", "SearchPage", "SearchQuery", "backend", "expand_query", "make_backend",
+           "run", "sync"]
 
 MAX_QUERY_CHARS = 200
 MAX_PAGE = 100
@@ -78,6 +79,7 @@ def run(session: Session, query: SearchQuery) -> SearchPage:
     query = bounded(query)
     if not query_words(query.text):
         return SearchPage(page=query.page, per_page=query.per_page)
+    query = replace(query, synonyms=synonyms.for_query(session, query.text))
     provider = current_app.extensions.get(fusion.EXTENSION)
     if provider is None or query.page * query.per_page > fusion.DEPTH:
         return _lexical(session, query)
@@ -105,3 +107,18 @@ def _neighbours(provider, query: SearchQuery) -> list[tuple[str, int, float]]:
 def reindex(session: Session) -> int:
     """Rebuild the whole index from the database."""
     return backend().reindex(session, documents.all_documents(session))
+
+
+def sync(session: Session) -> tuple[int, int | None]:
+    """Bring the index up to date: apply pending changes, and rebuild it when it was built
+    under another folding (forum.search.analysis.VERSION). Returns (changes applied,
+    documents reindexed or None)."""
+    applied = backend().sync(session)
+    if backend().stale(session):
+        return applied, reindex(session)
+    return applied, None
+
+
+def expand_query(session: Session, text: str) -> str:
+    """The text with the staff synonyms of its words added, for plain-text matchers."""
+    return synonyms.expand_query(session, text)

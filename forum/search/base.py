@@ -9,14 +9,23 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from forum.search.analysis import fold_query
+
 MAX_QUERY_WORDS = 32
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def query_words(text: str) -> list[str]:
-    """The words of a query, lower-cased, first occurrence only: no query syntax from users."""
-    words = dict.fromkeys(w.lower() for w in _WORD.findall(text or ""))
+    """The words of a query, folded (forum.search.analysis) and lower-cased, first occurrence
+    only: no query syntax from users."""
+    words = dict.fromkeys(w.lower() for w in _WORD.findall(fold_query(text or "")))
     return list(words)[:MAX_QUERY_WORDS]
+
+
+def query_terms(query: SearchQuery) -> list[tuple[str, ...]]:
+    """Per query word, the words that may stand for it: itself, then its staff synonyms."""
+    synonyms = dict(query.synonyms)
+    return [(word, *synonyms.get(word, ())) for word in query_words(query.text)]
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,8 @@ class SearchQuery:
     solved: bool | None = None
     doc_types: tuple[str, ...] = ()
     match_all: bool = True
+    # (query word, its synonyms) pairs, filled by the facade from the staff's synonym list
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,3 +115,9 @@ class SearchBackend(Protocol):
 
     def pending(self, session: Session) -> int:
         """How many changes wait to be applied."""
+
+    def analysis_version(self, session: Session) -> int | None:
+        """The forum.search.analysis VERSION the index was built with (None: unknown)."""
+
+    def stale(self, session: Session) -> bool:
+        """Whether the index holds documents analysed under another folding."""

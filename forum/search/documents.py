@@ -40,6 +40,10 @@ def registered_types() -> frozenset[str]:
     return frozenset(_LOADERS)
 
 
+SOLVED_BOOST = 1.25  # a solved thread's relevance counts this much more, on both backends
+SOLVED_BOOST_TYPE = "thread"  # help articles count as solved but have their own type boost
+
+
 def boosts() -> dict[str, float]:
     """Relevance factors by document type, for the types whose factor is not 1.
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from forum.search import documents
-from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_words
+from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_terms
 from forum.search.text import highlight, snippet, stems_of
 
 EXTENSION = "parley.search.vectors"
@@ -27,7 +27,6 @@ DEPTH = 50  # results of each ranking fused; pages past this are lexical alone
 RRF_K = 60  # the constant of the original paper; larger flattens the rank curve
 LEXICAL_WEIGHT = 1.0
 VECTOR_WEIGHT = 1.0  # 1.5 measured the same on the forum queries' valid split (bench/README.md)
-SOLVED_BOOST = 1.25  # a solved thread's vector score counts this much more
 
 Provider = Callable[..., list[tuple[str, int, float]]]
 
@@ -85,7 +84,8 @@ def _preferred(neighbours: list[tuple[str, int, float]], known: dict[str, Search
     for doc_type, doc_id, score in neighbours:
         key = _key(doc_type, doc_id)
         if key in known:
-            solved = SOLVED_BOOST if known[key].solved else 1.0
+            solved = documents.SOLVED_BOOST if known[key].solved \
+                and doc_type == documents.SOLVED_BOOST_TYPE else 1.0
             scored.append((-score * boosts.get(doc_type, 1.0) * solved, len(scored), key))
     return [key for _score, _n, key in sorted(scored)]
 
@@ -107,7 +107,7 @@ def _load_extra(session: Session, query: SearchQuery,
     for doc_type, doc_id, _score in neighbours:
         if doc_type in documents.registered_types():
             by_type.setdefault(doc_type, []).append(doc_id)
-    stems = stems_of(query_words(query.text))
+    stems = stems_of([word for term in query_terms(query) for word in term])
     out = {}
     for doc_type, ids in by_type.items():
         for doc in documents.load(session, doc_type, ids).values():

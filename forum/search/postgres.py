@@ -24,8 +24,8 @@ from sqlalchemy.dialects.postgresql import TSQUERY, insert
 from sqlalchemy.orm import Session
 
 from forum.models import SearchDocument as SearchRow
-from forum.search import documents
-from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_words
+from forum.search import analysis, documents
+from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_terms
 from forum.search.text import highlight, snippet, stems_of
 
 # ts_rank_cd weights for {D, C, B, A}: a title (A) match counts five times a body (B) match;
@@ -36,20 +36,30 @@ RANK_CANDIDATES = 500
 
 
 def _vector(title, body):
+    """The folded title (weight A) and body (B): "Wi-Fi" is indexed as wi-fi, wi, fi, wifi."""
+    title, body = analysis.fold_document(title), analysis.fold_document(body)
     return func.setweight(func.to_tsvector("english", title), literal_column("'A'")).op("||")(
         func.setweight(func.to_tsvector("english", body), literal_column("'B'"))
     )
 
 
-def _tsquery(words: list[str], *, match_all: bool):
-    """Every word (match_all) or any word; plainto_tsquery means no operators from users."""
-    if match_all:
-        return func.plainto_tsquery("english", " ".join(words))
-    parts = [func.plainto_tsquery("english", w) for w in words]
+def _tsquery(terms: list[tuple[str, ...]], *, match_all: bool):
+    """Every word (match_all) or any word, a word matching itself or any of its synonyms;
+    plainto_tsquery means no operators from users."""
+    if match_all and all(len(term) == 1 for term in terms):
+        return func.plainto_tsquery("english", " ".join(term[0] for term in terms))
+    parts = [_either(term) for term in terms]
     combined = parts[0]
     for part in parts[1:]:
-        combined = combined.op("||")(part)
+        combined = combined.op("&&" if match_all else "||")(part)
     return combined
+
+
+def _either(term: tuple[str, ...]):
+    either = func.plainto_tsquery("english", term[0])
+    for word in term[1:]:
+        either = either.op("||")(func.plainto_tsquery("english", word))
+    return either
 
 
 class PostgresBackend:
@@ -77,6 +87,7 @@ class PostgresBackend:
                 "solved": d.solved,
                 "created_at": d.created_at,
                 "tsv": _vector(d.title, d.body),
+                "analysis": analysis.VERSION,
             }
             for d in docs
         ]
@@ -85,7 +96,7 @@ class PostgresBackend:
             index_elements=["doc_type", "doc_id"],
             set_={
                 name: getattr(stmt.excluded, name)
-                for name in ("title", "body", "category_id", "solved", "tsv")
+                for name in ("title", "body", "category_id", "solved", "tsv", "analysis")
             },
         )
         session.execute(stmt)
@@ -100,6 +111,16 @@ class PostgresBackend:
     def pending(self, session: Session) -> int:
         """Nothing is ever pending."""
         return 0
+
+    def analysis_version(self, session: Session) -> int | None:
+        """The oldest folding any row was built under (None: no rows)."""
+        return session.scalar(select(func.min(SearchRow.analysis)))
+
+    def stale(self, session: Session) -> bool:
+        """Rows folded under another analysis VERSION: `search sync` rebuilds them."""
+        return session.scalar(
+            select(SearchRow.doc_id).where(SearchRow.analysis != analysis.VERSION).limit(1)
+        ) is not None
 
     def reindex(self, session: Session, docs: Iterable[SearchDocument]) -> int:
         """Rebuild every row from the database."""
@@ -122,8 +143,8 @@ class PostgresBackend:
         """Title (weight A) and body (weight B) through the GIN index, ranked by ts_rank_cd
         times the document type's boost."""
         empty = SearchPage(page=query.page, per_page=query.per_page)
-        words = query_words(query.text)
-        tsq = _constant_tsquery(session, words, match_all=query.match_all) if words else None
+        terms = query_terms(query)
+        tsq = _constant_tsquery(session, terms, match_all=query.match_all) if terms else None
         if tsq is None:
             return empty
         conditions = [SearchRow.tsv.op("@@")(tsq), *_filters(query)]
@@ -142,7 +163,8 @@ class PostgresBackend:
                 total = session.scalar(_count(conditions, kept))
         if not rows:
             return SearchPage(total=total or 0, page=query.page, per_page=query.per_page)
-        marked = stems_of(words)  # ts_headline re-parsed each whole thread: 10 ms a hit
+        # not ts_headline, which re-parsed each whole thread: 10 ms a hit
+        marked = stems_of([w for term in terms for w in term])
         hits = [
             SearchHit(
                 doc_type=row.doc_type, doc_id=row.doc_id, title=row.title,
@@ -169,7 +191,7 @@ def _gin_only(session: Session):
     session.execute(text("SET LOCAL enable_seqscan = on"))
 
 
-def _constant_tsquery(session: Session, words: list[str], *, match_all: bool):
+def _constant_tsquery(session: Session, terms: list[tuple[str, ...]], *, match_all: bool):
     """The query as a tsquery constant, or None when only stop words were asked for.
 
     plainto_tsquery is STABLE, so inside the search it would be parsed again for every
@@ -177,11 +199,11 @@ def _constant_tsquery(session: Session, words: list[str], *, match_all: bool):
     statistics; a constant avoids both. The parsed text is remembered: a search page asks
     for the same words several times (threads, help articles, the partial-match retry).
     """
-    key = (tuple(words), match_all)
+    key = (tuple(terms), match_all)
     if key in _TSQUERIES:
         value = _TSQUERIES[key]
     else:
-        value = session.scalar(select(cast(_tsquery(words, match_all=match_all), Text)))
+        value = session.scalar(select(cast(_tsquery(terms, match_all=match_all), Text)))
         if len(_TSQUERIES) >= TSQUERY_CACHE_SIZE:
             _TSQUERIES.pop(next(iter(_TSQUERIES)))
         _TSQUERIES[key] = value
@@ -189,7 +211,7 @@ def _constant_tsquery(session: Session, words: list[str], *, match_all: bool):
 
 
 # plainto_tsquery's answer depends only on the words and the 'english' configuration.
-_TSQUERIES: dict[tuple[tuple[str, ...], bool], str | None] = {}
+_TSQUERIES: dict[tuple[tuple[tuple[str, ...], ...], bool], str | None] = {}
 TSQUERY_CACHE_SIZE = 2048
 
 
@@ -226,7 +248,10 @@ def _ranked(conditions: list, kept: list[str], tsq, query: SearchQuery):
         literal_column(f"'{RANK_WEIGHTS}'::float4[]"), SearchRow.tsv, tsq, RANK_NORMALISATION
     )
     factor = _boost(SearchRow.doc_type)
-    rank = (rank if factor is None else rank * factor).label("rank")
+    rank = rank if factor is None else rank * factor
+    solved = and_(SearchRow.solved, SearchRow.doc_type == documents.SOLVED_BOOST_TYPE)
+    rank = (rank * case((solved, literal(documents.SOLVED_BOOST, Float)),
+                        else_=literal(1.0, Float))).label("rank")
     total = select(func.count()).select_from(matches).scalar_subquery().label("total")
     return (
         select(SearchRow.doc_type, SearchRow.doc_id, SearchRow.title, SearchRow.category_id,

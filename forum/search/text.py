@@ -6,7 +6,9 @@ import functools
 import html
 import re
 
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+
+from forum.search.analysis import fold_document, fold_query, written_forms
 
 # PostgreSQL's English stop words (tsearch_data/english.stop), so both backends ignore the
 # same words, and question words like "why does my" do not cost a pass over every document
@@ -19,15 +21,34 @@ before after above below to from up down in out on off over under again further 
 there when where why how all any both each few more most other some such no nor not only own
 same so than too very s t can will just don should now
 """.split())
-ANALYZER = StemmingAnalyzer(stoplist=STOP_WORDS)
+
+
+class FoldingTokenizer(RegexTokenizer):
+    """Whoosh's word tokenizer over the folded text (forum.search.analysis): "Wi-Fi" is
+    indexed as wi, fi and wifi. Character offsets are those of the folded text; nothing here
+    uses them (no phrases; snippets find their own words)."""
+
+    def __call__(self, value, **kwargs):
+        return super().__call__(fold_document(value), **kwargs)
+
+
+# StemmingAnalyzer's chain (Porter stems, minimum size 2) over the folding tokenizer
+ANALYZER = (FoldingTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=2)
+            | StemFilter(cachesize=50000))
 SNIPPET_CHARS = 220
 SNIPPET_LEAD = 60  # characters of context before the first match
 HIGHLIGHT_CHARS = 50_000  # snippets come from the first 50k characters of a long thread
 
 
 def stems_of(words: list[str]) -> frozenset[str]:
-    """The stems of a query's words, stop words left out."""
-    return frozenset(_stem(w) for w in words) - {""}
+    """The stems of a query's (folded) words, stop words left out; a compound or an
+    American spelling also marks the ways it is written ("Wi-Fi", "colour")."""
+    stems = {_stem(w) for w in words}
+    stems.update(f"{FORM}{form}" for w in words for form in written_forms(w))
+    return frozenset(stems) - {""}
+
+
+FORM = "\x00"  # marks a written form (a regular expression) among the stems
 
 
 def snippet(text: str, stems: frozenset[str]) -> str:
@@ -55,13 +76,9 @@ def highlight(text: str, stems: frozenset[str]) -> str:
 
 def _matches(text: str, stems: frozenset[str], limit: int = 100) -> list[tuple[int, int, str]]:
     """(start, end, stem) of words in text that analyse to one of the query's stems."""
-    prefixes = {s[:-1] if s.endswith("i") and len(s) > 3 else s for s in stems}
-    if not prefixes:
+    pattern = _pattern(stems)
+    if pattern is None:
         return []
-    pattern = re.compile(
-        r"\b(?:" + "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
-        + r")\w*", re.IGNORECASE,
-    )
     found = []
     for match in pattern.finditer(text):
         stem = _stem(match.group(0))
@@ -72,9 +89,27 @@ def _matches(text: str, stems: frozenset[str], limit: int = 100) -> list[tuple[i
     return found
 
 
+@functools.lru_cache(maxsize=2048)
+def _pattern(stems: frozenset[str]) -> re.Pattern | None:
+    """Words starting with a stem, or a written form of a folded word, in one expression."""
+    prefixes = {s[:-1] if s.endswith("i") and len(s) > 3 else s for s in stems
+                if not s.startswith(FORM)}
+    parts = [rf"{re.escape(p)}\w*" for p in sorted(prefixes, key=len, reverse=True)]
+    parts += [rf"{s[len(FORM):]}\w*" for s in sorted(stems) if s.startswith(FORM)]
+    if not parts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(parts) + ")", re.IGNORECASE)
+
+
+def stem(word: str) -> str:
+    """The stem a written word is indexed under ("" for a stop word)."""
+    return _stem(word)
+
+
 @functools.lru_cache(maxsize=20_000)
 def _stem(word: str) -> str:
-    return next((token.text for token in ANALYZER(word)), "")
+    """The stem a written word is indexed under ("Wi-Fi" -> wifi, "colours" -> color)."""
+    return next((token.text for token in ANALYZER(fold_query(word))), "")
 
 
 def _window(text: str, position: int) -> tuple[int, int]:

@@ -22,9 +22,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from forum.models import SearchOutbox
-from forum.search import documents, scoring
-from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_words
-from forum.search.text import ANALYZER, highlight, snippet
+from forum.search import analysis, documents, scoring
+from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_terms
+from forum.search.text import ANALYZER, highlight, snippet, stems_of
 
 TITLE_BOOST = 3.0
 FIELD_BOOSTS = (("title", TITLE_BOOST), ("body", 1.0))
@@ -42,6 +42,7 @@ SCHEMA = Schema(
 DRAIN_BATCH = 200
 SEARCH_DRAIN_TIMEOUT = 0.05  # a search waits this long for the lock, then reads what is there
 WRITELOCK = f"{index._DEF_INDEX_NAME}_WRITELOCK"  # the lock every Whoosh writer takes
+VERSION_FILE = "parley-analysis"  # the analysis VERSION the index was built with
 
 
 def _fields(doc: SearchDocument) -> dict:
@@ -90,9 +91,40 @@ class WhooshBackend:
             try:
                 return index.open_dir(self.index_dir)
             except index.EmptyIndexError:
-                return index.create_in(self.index_dir, SCHEMA)
+                created = index.create_in(self.index_dir, SCHEMA)
+                self._write_version()  # an empty index is current
+                return created
         finally:
             lock.release()
+
+    def _recreate(self):
+        """A new empty index with today's schema, under the lock the caller holds."""
+        ix = index.create_in(self.index_dir, SCHEMA)
+        with self._open_lock:
+            self._ix = ix
+        self._postings = scoring.PostingsCache()
+        return ix
+
+    def _write_version(self) -> None:
+        path = os.path.join(self.index_dir, VERSION_FILE)
+        with open(f"{path}.tmp", "w", encoding="ascii") as out:
+            out.write(str(analysis.VERSION))
+        os.replace(f"{path}.tmp", path)  # atomic: a reader sees the old or the new version
+
+    def analysis_version(self, session: Session) -> int | None:
+        """The folding the index was built under (1: before folding existed)."""
+        self._index()
+        try:
+            with open(os.path.join(self.index_dir, VERSION_FILE), encoding="ascii") as found:
+                return int(found.read().strip())
+        except (OSError, ValueError):
+            return 1
+
+    def stale(self, session: Session) -> bool:
+        """Built under another folding and holding documents: `search sync` rebuilds it."""
+        if self.analysis_version(session) == analysis.VERSION:
+            return False
+        return self._index().doc_count() > 0
 
     @contextlib.contextmanager
     def _locked(self, timeout: float):
@@ -158,6 +190,11 @@ class WhooshBackend:
         """Each boosted document type's documents (cached like the filters) and factor."""
         pairs = [(self._docset(searcher, "doc_type", doc_type), factor)
                  for doc_type, factor in documents.boosts().items()]
+        docsets, key = self._local.docsets, ("solved", documents.SOLVED_BOOST_TYPE)
+        if key not in docsets:  # solved threads, kept for as long as the searcher lives
+            docsets[key] = self._docset(searcher, "solved", "1") & self._docset(
+                searcher, "doc_type", documents.SOLVED_BOOST_TYPE)
+        pairs.append((docsets[key], documents.SOLVED_BOOST))
         return [(docs, factor) for docs, factor in pairs if docs]
 
     def close(self) -> None:
@@ -228,6 +265,8 @@ class WhooshBackend:
             if ix is None:
                 raise RuntimeError("the search index stayed locked for two minutes")
             max_id = session.scalar(select(func.max(SearchOutbox.id)))
+            if self.analysis_version(session) != analysis.VERSION:
+                ix = self._recreate()  # the old schema's analyser would index unfolded text
             writer = ix.writer(_lk=False, limitmb=256)
             try:
                 count = 0
@@ -238,6 +277,7 @@ class WhooshBackend:
                 writer.cancel()
                 raise
             writer.commit(mergetype=writing.CLEAR)
+            self._write_version()
             if max_id is not None:
                 session.execute(delete(SearchOutbox).where(SearchOutbox.id <= max_id))
             session.commit()
@@ -250,7 +290,8 @@ class WhooshBackend:
         empty = SearchPage(page=query.page, per_page=query.per_page)
         if self.pending(session):
             self._drain(session, timeout=SEARCH_DRAIN_TIMEOUT)
-        words = alternatives(query_words(query.text))
+        terms = query_terms(query)
+        words = alternatives(terms)
         if not words:
             return empty
         searcher = self._searcher()
@@ -262,18 +303,19 @@ class WhooshBackend:
             limit=query.page * query.per_page, boosts=self._boosts(searcher),
         )
         start = (query.page - 1) * query.per_page
-        stems = frozenset(stem for word in words for _f, stem, _b in word)
+        stems = stems_of([word for term in terms for word in term])
         hits = [_hit(searcher.stored_fields(docnum), score, stems)
                 for score, docnum in ranked.top[start : start + query.per_page]]
         return SearchPage(hits=hits, total=ranked.total, page=query.page,
                           per_page=query.per_page)
 
 
-def alternatives(words: list[str]) -> list[list[tuple[str, str, float]]]:
-    """Per query word that is not a stop word: its stem in the title and in the body."""
+def alternatives(terms: list[tuple[str, ...]]) -> list[list[tuple[str, str, float]]]:
+    """Per query word that is not a stop word: its stem, and its synonyms' stems, in the
+    title and in the body."""
     out = []
-    for word in words:
-        stems = sorted({token.text for token in ANALYZER(word)})
+    for term in terms:
+        stems = sorted({token.text for word in term for token in ANALYZER(word)})
         if stems:
             out.append([(field, stem, boost) for field, boost in FIELD_BOOSTS for stem in stems])
     return out

@@ -93,3 +93,38 @@ def test_normalise_query_masks_personal_details():
     assert normalise_query("see https://x.example/a?b=c") == "see [link]"
     assert normalise_query("iPhone 12 wifi") == "iphone 12 wifi"
     assert query_key("How do I reset my passwords?") == query_key("password reset")
+
+
+def test_search_wifi_finds_wi_fi_article_and_is_no_gap(client, factory, kb, staff):
+    """The issue's walk: "wifi" on a broadband community found nothing, and the gaps report
+    then asked staff to write the Wi-Fi article that already existed."""
+    kb.published(title="Wi-Fi keeps dropping: what to check", body="Move the hub off the floor.")
+    page = client.get("/search?q=wifi").get_data(as_text=True)
+    assert "<mark>Wi-Fi</mark> keeps dropping" in page
+    row = db.session.scalar(select(SearchLog))
+    assert row.found_article is True and row.clicked_type is None
+    services.log_search("esim activation", 0)
+
+    assert [g.query for g in queries.search_gaps(days=30)] == ["esim activation"]
+    assert [q for q, _n in queries.failed_queries(days=30)] == ["esim activation"]
+    login(client, staff)
+    gaps = client.get("/help/staff/search-gaps").get_data(as_text=True)
+    assert "esim activation" in gaps and "wifi" not in gaps.lower().split("<main")[1]
+
+
+def test_suggestions_use_staff_synonyms(app, factory, staff):
+    from forum.search import synonyms
+    from knowledgebase import suggestions
+
+    thread = factory.thread(title="Gateway restarts itself every night",
+                            body="Lights go off at 3am, then it comes back.")
+    factory.thread(title="Invoice shows the wrong address", body="Billing question.")
+    title = "My hub restarts every night"
+
+    def score(found):
+        return next((s.score for s in found if (s.type, s.id) == ("thread", thread.id)), 0.0)
+    before = score(suggestions.suggest(title))
+    synonyms.save_group(db.session, "hub, gateway", actor=staff)
+    after = suggestions.suggest(title)
+
+    assert after[0].id == thread.id and score(after) > before

@@ -8,12 +8,12 @@ import random
 import shutil
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, update
 
 from forum import search, services
 from forum.extensions import db
 from forum.models import Post, SearchDocument, SearchOutbox
-from forum.search import SearchQuery, documents
+from forum.search import SearchQuery, documents, synonyms
 
 
 def _backends() -> list[str]:
@@ -418,3 +418,88 @@ def _outbox() -> list[tuple[str, int]]:
     return [tuple(r) for r in db.session.execute(
         select(SearchOutbox.doc_type, SearchOutbox.doc_id).order_by(SearchOutbox.id)
     )]
+
+
+# -- folding, synonyms and preferences, on both backends -------------------------------------
+def lexical(text: str, **filters) -> search.SearchPage:
+    """The backend alone: no question vectors, no synonyms."""
+    return search.backend().search(db.session, search.bounded(SearchQuery(text=text, **filters)))
+
+
+@pytest.mark.parametrize("query", ["wifi", "WiFi", "wi fi", "Wi-Fi"])
+def test_search_wifi_spellings_find_wi_fi_thread(search_app, factory, query):
+    thread = factory.thread(title="Wi-Fi drops every evening", body="The hub light stays on.")
+    factory.thread(title="Invoice shows the wrong address", body="Billing question.")
+
+    assert ids(lexical(query)) == [thread.id]
+
+
+def test_search_login_finds_log_in_and_colour_finds_color(search_app, factory):
+    log_in = factory.thread(title="Cannot log in after the update", body="It spins forever.")
+    colour = factory.thread(title="Screen color looks washed out", body="Since Tuesday.")
+
+    assert ids(lexical("login update")) == [log_in.id]
+    assert ids(lexical("colour")) == [colour.id]
+
+
+def test_search_folded_match_is_marked_as_written(search_app, factory):
+    factory.thread(title="Wi-Fi drops every evening", body="My Wi-Fi is gone at 8pm.")
+
+    [hit] = lexical("wifi").hits
+
+    assert "<mark>Wi-Fi</mark>" in hit.title_html and "<mark>Wi-Fi</mark>" in hit.snippet_html
+
+
+def test_search_solved_thread_ranks_first_among_equally_relevant(search_app, factory):
+    threads = [factory.thread(title="Doorbell chime too quiet", body="Same words here.")
+               for _ in range(3)]
+    solved = threads[1]
+    services.accept_answer(factory.reply(solved), actor=solved.author)
+
+    assert ids(lexical("doorbell chime"))[0] == solved.id
+
+
+def test_search_staff_synonym_widens_query_word(backend_name, make_app, app, factory):
+    application = make_app(SEARCH_BACKEND=backend_name, SEARCH_HYBRID=False)
+    with application.app_context():
+        router = factory.thread(title="Router restarts itself at night", body="Every day.")
+        other = factory.thread(title="Gateway firmware question", body="Which version?")
+        factory.thread(title="Hub paint is peeling", body="Cosmetic.")
+        assert run("hubs restarts").partial  # no thread holds both words
+        synonyms.save_group(db.session, "hub, router, gateway", actor=factory.user())
+
+        found = run("hubs restarts")
+        assert (found.partial, ids(found)) == (False, [router.id])
+        assert set(ids(run("router"))) >= {router.id, other.id}
+        _close(search.backend())
+
+
+def test_search_stale_index_is_rebuilt_by_sync(search_app, factory, backend_name):
+    thread = factory.thread(title="Wi-Fi drops every evening", body="Hub light on.")
+    _make_stale(backend_name, search_app)
+    assert search.backend().stale(db.session)
+
+    applied, rebuilt = search.sync(db.session)
+
+    assert rebuilt == 1 and not search.backend().stale(db.session)
+    assert ids(lexical("wifi")) == [thread.id]
+    assert search.sync(db.session) == (0, None)  # current: nothing to rebuild
+
+
+def _make_stale(backend_name: str, application) -> None:
+    """Make the index look built before folding existed (analysis version 1)."""
+    if backend_name == "whoosh":
+        search.backend().close()
+        shutil.rmtree(application.config["SEARCH_INDEX_DIR"])
+        from whoosh import index
+
+        from forum.search.whoosh import SCHEMA
+        os.makedirs(application.config["SEARCH_INDEX_DIR"])
+        old = index.create_in(application.config["SEARCH_INDEX_DIR"], SCHEMA)
+        with old.writer() as writer:
+            writer.add_document(key="thread:999", doc_type="thread", doc_id=999, title="old",
+                                body="old", category_id="", solved="0")
+        search.backend()._ix = None
+    else:
+        db.session.execute(update(SearchDocument).values(analysis=1))
+        db.session.commit()

@@ -332,13 +332,47 @@ def dev_sample(train, size: int, seed: int = 0):
 MODES = {"lexical": LEXICAL, "wordllama": WORDLLAMA, "minilm": MINILM}
 
 
+def every_kth_group(labels: list[str], k: int) -> list[int]:
+    """Rows of every k-th group, groups numbered by first appearance: a slice that keeps
+    whole groups (so pairs stay pairs) and the same share of everything."""
+    numbers: dict[str, int] = {}
+    return [i for i, y in enumerate(labels) if numbers.setdefault(y, len(numbers)) % k == 0]
+
+
+def _sliced_texts(texts: list[str], labels: list[str], k: int):
+    rows = every_kth_group(labels, k)
+    return [texts[i] for i in rows], [labels[i] for i in rows]
+
+
+def _sliced_labelled(sets: Labelled, k: int) -> Labelled:
+    rows = every_kth_group(sets.labels, k)
+    new_id = {old: new for new, old in enumerate(rows)}
+    questions = [Question(new_id[i], sets.questions[i].title, sets.questions[i].body)
+                 for i in rows]
+    return Labelled(questions, [sets.labels[i] for i in rows],
+                    [new_id[i] for i in sets.alone if i in new_id])
+
+
+def _sliced_clinc(clinc: dict, k: int) -> dict:
+    out = {}
+    for split, rows in clinc.items():
+        labels = [y if not split.startswith("oos") else f"oos-{i}" for i, (_t, y) in
+                  enumerate(rows)]
+        out[split] = [rows[i] for i in every_kth_group(labels, k)]
+    return out
+
+
 def run(data: Path, *, modes: tuple[str, ...] = ("lexical", "wordllama"), do_sweep: bool = False,
-        cache: Path, forum_dir: Path = HAND_WRITTEN) -> dict:
+        cache: Path, forum_dir: Path = HAND_WRITTEN, slice_k: int = 1) -> dict:
     """Every measurement for each mode, with that mode's own tuning (similarity.tuning), on
     test splits and test halves only: BANKING77 and CLINC150 as before, StackFAQ's test half,
-    HINT3's three test splits, and the hand-written forum set's test half."""
+    HINT3's three test splits, and the hand-written forum set's test half. slice_k > 1 keeps
+    every k-th group of every set (the CI run; figures, not the reported ones)."""
     train, test = load_banking77(data, "train"), load_banking77(data, "test")
     clinc = load_clinc(data)
+    if slice_k > 1:
+        train, test = _sliced_texts(*train, slice_k), _sliced_texts(*test, slice_k)
+        clinc = _sliced_clinc(clinc, slice_k)
     report: dict = {}
     for name in modes:
         if name == "minilm" and not semantic_available():
@@ -354,6 +388,9 @@ def run(data: Path, *, modes: tuple[str, ...] = ("lexical", "wordllama"), do_swe
         labelled = {"stackfaq_test_half": load_stackfaq(data, "test"),
                     **{f"hint3_{b}_test": load_hint3(data, b, "test") for b in HINT3_BRANDS}}
         forum = load_forum("test", forum_dir)
+        if slice_k > 1:
+            labelled = {key: _sliced_labelled(sets, slice_k) for key, sets in labelled.items()}
+            forum = _sliced_labelled(forum, slice_k)
         if forum.questions:
             labelled["forum_hand_written_test_half"] = forum
         for key, sets in labelled.items():
@@ -382,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated: lexical, wordllama, minilm")
     parser.add_argument("--sweep", action="store_true", help="threshold curves on train")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "parley-kb")
+    parser.add_argument("--slice", type=int, default=1, metavar="K",
+                        help="keep every K-th group of every set (a quick run, as in CI)")
     args = parser.parse_args(argv)
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     if args.semantic and "minilm" not in modes:
@@ -389,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(modes) - set(MODES)
     if unknown:
         parser.error(f"unknown modes: {', '.join(sorted(unknown))}")
-    report = run(args.data, modes=modes, do_sweep=args.sweep, cache=args.cache)
+    report = run(args.data, modes=modes, do_sweep=args.sweep, cache=args.cache,
+                 slice_k=max(1, args.slice))
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -80,6 +80,8 @@ class NotificationKind(enum.StrEnum):
     MENTION = "mention"
     ACCEPTED = "accepted"
     MODERATION = "moderation"
+    ARTICLE = "article"  # a help article now answers your question
+    ARTICLE_REVIEW = "article_review"  # a writer asks you (a publisher) to review an article
 
 
 class User(UserMixin, db.Model):
@@ -314,7 +316,10 @@ class Subscription(db.Model):
 
 
 class Notification(db.Model):
-    """An in-app notice: a reply, a mention, an accepted answer."""
+    """An in-app notice: a reply, a mention, an accepted answer, a feature's message.
+
+    kind is stored as a plain string (str_enum, no CHECK constraint): a new kind needs no
+    migration as long as its value fits the column's 20 characters."""
 
     __tablename__ = "notifications"
     __table_args__ = (sa.Index("ix_notifications_user_read", "user_id", "read_at"),)

@@ -388,9 +388,10 @@ def article_status(article_id: int):
         target = ArticleStatus(request.form.get("status", ""))
     except ValueError:
         abort(400, "Unknown article state.")
+    back = url_for(".sent_for_review") if request.form.get("next") == "sent_for_review" \
+        else url_for(".staff_article", article_id=found.id)
     return _attempt(lambda: services.set_status(found, target, actor=me()),
-                    f"The article is now {target.label.lower()}.",
-                    url_for(".staff_article", article_id=found.id))
+                    f"The article is now {target.label.lower()}.", back)
 
 
 @bp.post("/staff/articles/<int:article_id>/reviewed")
@@ -471,6 +472,16 @@ def review():
     items = queries.review_queue(
         not_helpful_threshold=current_app.config["KB_NOT_HELPFUL_REVIEW"])
     return render_template("knowledgebase/staff/review.html", items=items)
+
+
+@bp.get("/staff/sent-for-review")
+@staff_only
+def sent_for_review():
+    """Articles writers sent for review, for those who may publish them."""
+    if not permissions.can_publish(me()):
+        abort(403, "The review queue is for people who may publish articles.")
+    return render_template("knowledgebase/staff/sent_for_review.html",
+                           articles=queries.sent_for_review())
 
 
 @bp.get("/staff/search-gaps")

@@ -3,9 +3,14 @@ answers stop waiting, askers hear about the article, publishers review what writ
 admins grant the publish right from the People page."""
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from forum import metrics
 from forum import services as forum_services
-from forum.models import utcnow
+from forum.extensions import db
+from forum.models import Notification, NotificationKind, Role, utcnow
+from knowledgebase import clusters, services
+from knowledgebase.models import Article, ArticleStatus
 from tests.conftest import login
 
 
@@ -32,3 +37,103 @@ def test_waiting_lists_article_answered_question_left_out(client, factory, kb, s
     assert metrics.overdue_count() == 0
     assert "<dd>Waiting for an answer</dd>" not in page
     assert "<dd>Answered in a help article</dd>" in page
+
+
+# -- askers hear when an article answers them --------------------------------------------------
+def _notices(user, kind):
+    return list(db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.kind == kind)))
+
+
+def test_publish_from_cluster_tells_each_asker_once_with_link(client, factory, staff,
+                                                              moderator):
+    rob, una = factory.user("rob"), factory.user("una")
+    for asker, title in ((rob, "How do I reset my router password?"),
+                         (rob, "How do I reset my router password"),
+                         (una, "How to reset my router password?")):
+        factory.thread(asker, title=title, body="I forgot the router admin password.")
+    article = clusters.promote(clusters.compute()[0], actor=staff)
+    login(client, moderator)
+    client.post(f"/help/staff/articles/{article.id}/status", data={"status": "published"})
+
+    url = services.article_url(db.session.get(Article, article.id))
+    assert [n.url for n in _notices(rob, NotificationKind.ARTICLE)] == [url]
+    assert [n.url for n in _notices(una, NotificationKind.ARTICLE)] == [url]
+    client.post("/logout")
+    login(client, una)
+    page = _html(client.get("/notifications"))
+    assert "Help article" in page and "is answered in the new help article" in page
+
+
+def test_publish_does_not_tell_the_publishing_asker(factory, kb, moderator):
+    customer = factory.user("cora")
+    own, theirs = factory.thread(moderator), factory.thread(customer)
+    kb.published(sources=[own, theirs])
+    assert _notices(moderator, NotificationKind.ARTICLE) == []
+    assert len(_notices(customer, NotificationKind.ARTICLE)) == 1
+
+
+def test_republish_after_archive_tells_nobody_again(factory, kb, moderator):
+    customer = factory.user("cora")
+    article = kb.published(sources=[factory.thread(customer)])
+    services.set_status(article, ArticleStatus.ARCHIVED, actor=moderator)
+    services.set_status(article, ArticleStatus.PUBLISHED, actor=moderator)
+    assert len(_notices(customer, NotificationKind.ARTICLE)) == 1
+
+
+# -- publishers review what writers send -------------------------------------------------------
+def test_sent_for_review_lists_article_for_publisher(client, kb, staff, moderator):
+    article = kb.draft(title="Paying your bill by card")
+    services.set_status(article, ArticleStatus.IN_REVIEW, actor=staff)
+    kb.draft(title="A draft nobody sent yet")
+    login(client, moderator)
+    response = client.get("/help/staff/sent-for-review")
+    page = _html(response)
+    assert response.status_code == 200
+    assert "Paying your bill by card" in page and "A draft nobody sent yet" not in page
+    assert 'href="/help/staff/sent-for-review" aria-current="page"' in page
+
+
+def test_sent_for_review_publish_button_publishes_and_returns(client, kb, staff, moderator):
+    article = kb.draft()
+    services.set_status(article, ArticleStatus.IN_REVIEW, actor=staff)
+    login(client, moderator)
+    response = client.post(f"/help/staff/articles/{article.id}/status",
+                           data={"status": "published", "next": "sent_for_review"})
+    assert response.headers["Location"].endswith("/help/staff/sent-for-review")
+    assert db.session.get(Article, article.id).status is ArticleStatus.PUBLISHED
+
+
+def test_sent_for_review_forbidden_to_staff_without_publish_right(client, staff):
+    login(client, staff)
+    assert client.get("/help/staff/sent-for-review").status_code == 403
+    assert "/help/staff/sent-for-review" not in _html(client.get("/help/staff"))
+
+
+def test_sent_for_review_open_to_staff_granted_publish_right(client, staff):
+    services.grant_publish(staff, actor=None)
+    login(client, staff)
+    assert client.get("/help/staff/sent-for-review").status_code == 200
+
+
+def test_send_for_review_tells_every_publisher_but_the_writer(client, factory, kb, staff,
+                                                              moderator):
+    admin, granted = factory.user("ada", role=Role.ADMIN), factory.user("gus", role=Role.STAFF)
+    services.grant_publish(granted, actor=None)
+    services.grant_publish(staff, actor=None)
+    writer, customer = factory.user("wes", role=Role.STAFF), factory.user("cora")
+    article = services.create_article(actor=writer, title="How to reset your router",
+                                      body="Hold the button.")
+    login(client, writer)
+    client.post(f"/help/staff/articles/{article.id}/status", data={"status": "in_review"})
+
+    told = {user.username for user in (admin, granted, staff, moderator, writer, customer)
+            if _notices(user, NotificationKind.ARTICLE_REVIEW)}
+    assert told == {"ada", "gus", "sam", "mia"}
+    note = _notices(moderator, NotificationKind.ARTICLE_REVIEW)[0]
+    assert note.url == f"/help/staff/articles/{article.id}"
+    client.post("/logout")
+    login(client, moderator)
+    assert "Article to review" in _html(client.get("/notifications"))
+    opened = client.get(f"/notifications/{note.id}")
+    assert opened.headers["Location"].endswith(f"/help/staff/articles/{article.id}")

@@ -10,7 +10,7 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -404,6 +404,8 @@ def grant_publish(user: User, *, actor: User | None, grant: bool = True) -> None
     if grant:
         db.session.add(Publisher(user_id=user.id))
     _commit()
+    current_app.logger.info("publish right %s for %s by %s", "granted" if grant else "revoked",
+                            user.username, actor.username if actor is not None else "the CLI")
 
 
 # -- readers -----------------------------------------------------------------------------------

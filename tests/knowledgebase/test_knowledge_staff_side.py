@@ -1,6 +1,7 @@
 """Functional tests for the staff side of the knowledge base: questions a help article
 answers stop waiting, askers hear about the article, publishers review what writers send, and
 admins grant the publish right from the People page."""
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -8,14 +9,19 @@ from sqlalchemy import select
 from forum import metrics
 from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Notification, NotificationKind, Role, utcnow
-from knowledgebase import clusters, services
+from forum.models import Notification, NotificationKind, Role, User, utcnow
+from knowledgebase import clusters, permissions, queries, services
 from knowledgebase.models import Article, ArticleStatus
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 
 def _html(response) -> str:
     return response.get_data(as_text=True)
+
+
+def _csrf_token(client, path: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                     _html(client.get(path))).group(1)
 
 
 def _old_question(factory, title: str = "Router keeps dropping at night", author=None):
@@ -137,3 +143,60 @@ def test_send_for_review_tells_every_publisher_but_the_writer(client, factory, k
     assert "Article to review" in _html(client.get("/notifications"))
     opened = client.get(f"/notifications/{note.id}")
     assert opened.headers["Location"].endswith(f"/help/staff/articles/{article.id}")
+
+
+# -- admins grant the publish right on the People page -----------------------------------------
+def test_people_page_shows_publishers_and_grant_buttons(client, factory, staff, moderator):
+    granted = factory.user("gus", role=Role.STAFF)
+    services.grant_publish(granted, actor=None)
+    factory.user("cora")
+    login(client, factory.user("root", role=Role.ADMIN))
+    page = _html(client.get("/admin/users"))
+    rows = {name: row for name, row in re.findall(
+        r'<span class="muted small">@(\w+)</span>(.*?)</tr>', page, re.S)}
+    assert "Publisher" in rows["gus"] and "Revoke publishing" in rows["gus"]
+    assert "Allow publishing" in rows["sam"] and "Publisher" not in rows["sam"]
+    assert "Publishes (role)" in rows["mia"] and "publishing" not in rows["mia"]
+    assert "publishing" not in rows["cora"]
+
+
+def test_people_page_grant_then_revoke_publish_right(client, factory, staff):
+    login(client, factory.user("root", role=Role.ADMIN))
+    granted = client.post(f"/help/staff/publishers/{staff.id}", data={"grant": "1", "q": "sa"})
+    assert granted.status_code == 303
+    assert granted.headers["Location"].endswith("/admin/users?q=sa")
+    assert permissions.has_publish_right(db.session.get(User, staff.id))
+    revoked = client.post(f"/help/staff/publishers/{staff.id}", data={"grant": "0"},
+                          follow_redirects=True)
+    assert "may no longer publish help articles" in _html(revoked)
+    assert not permissions.has_publish_right(db.session.get(User, staff.id))
+
+
+def test_people_page_grant_to_customer_refused_with_message(client, factory, customer):
+    login(client, factory.user("root", role=Role.ADMIN))
+    response = client.post(f"/help/staff/publishers/{customer.id}", data={"grant": "1"},
+                           follow_redirects=True)
+    assert "Only staff can be given the publish right." in _html(response)
+    assert not queries.publisher_ids([customer.id])
+
+
+def test_people_page_grant_forbidden_to_non_admins(client, factory, staff, moderator):
+    login(client, moderator)
+    assert client.post(f"/help/staff/publishers/{staff.id}", data={"grant": "1"}
+                       ).status_code == 403
+    assert not queries.publisher_ids([staff.id])
+
+
+def test_people_page_grant_needs_csrf_token(make_app, factory, staff):
+    factory.user("root", role=Role.ADMIN)
+    guarded = make_app(WTF_CSRF_ENABLED=True)
+    with guarded.app_context():
+        client = guarded.test_client()
+        client.post("/login", data={"login": "root", "password": PASSWORD,
+                                    "csrf_token": _csrf_token(client, "/login")})
+        url = f"/help/staff/publishers/{staff.id}"
+        assert client.post(url, data={"grant": "1"}).status_code == 400
+        assert not queries.publisher_ids([staff.id])
+        token = _csrf_token(client, "/admin/users")
+        assert client.post(url, data={"grant": "1", "csrf_token": token}).status_code == 303
+        assert queries.publisher_ids([staff.id]) == {staff.id}

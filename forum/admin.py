@@ -35,8 +35,9 @@ PEOPLE_EXTRAS = "parley.admin.people"
 
 @dataclass(frozen=True)
 class PersonExtra:
-    """A feature's badge beside a person, and maybe a one-button form (posted with the
-    People page's q and page, so the feature's view can send the admin back)."""
+    """A feature's badge beside a person, and maybe a one-button form posting fields."""
+
+    # The form also posts the People page's q and page, so the feature can send the admin back.
 
     badge: str = ""
     action_url: str = ""

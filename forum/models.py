@@ -194,11 +194,12 @@ class Thread(db.Model):
         """A thread is solved once a reply is accepted."""
         return self.accepted_post_id is not None
 
+    # The one definition of "waiting" shared by the staff desk, the unanswered tab, the
+    # overdue count and the thread page: public, nobody else replied, not closed, and not
+    # pointed at a canonical answer (the thread it duplicates, or a help article).
     @hybrid_property
     def awaiting_first_answer(self) -> bool:
-        """Still waiting for a first answer: public, nobody else replied, not closed and not
-        pointed at a canonical answer (a duplicate's thread or a help article). The one
-        definition the desk, the unanswered tab, the overdue count and the thread page share."""
+        """Still waiting for a first answer (in Python, and in SQL via the expression)."""
         return (self.status is PostStatus.PUBLISHED and self.first_reply_at is None
                 and self.closed_at is None and self.canonical_kind is None)
 
@@ -316,16 +317,15 @@ class Subscription(db.Model):
 
 
 class Notification(db.Model):
-    """An in-app notice: a reply, a mention, an accepted answer, a feature's message.
-
-    kind is stored as a plain string (str_enum, no CHECK constraint): a new kind needs no
-    migration as long as its value fits the column's 20 characters."""
+    """An in-app notice: a reply, a mention, an accepted answer, a feature's message."""
 
     __tablename__ = "notifications"
     __table_args__ = (sa.Index("ix_notifications_user_read", "user_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # A plain string (str_enum, no CHECK constraint): a new kind of at most 20 characters
+    # needs no migration.
     kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
     thread_id: Mapped[int | None] = mapped_column(

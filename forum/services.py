@@ -1171,8 +1171,7 @@ def close_as_duplicate(thread: Thread, *, actor: User, kind: str, url: str, titl
 
 def add_notice(user_id: int, kind: NotificationKind, *, actor: User | None, message: str,
                url: str, thread: Thread | None = None) -> None:
-    """Tell someone about a feature's event (an article answers them, one awaits review),
-    linking to the feature's page; no commit: part of the caller's use case."""
+    """Tell someone of a feature's event, linking to its page (no commit: caller's use case)."""
     db.session.add(Notification(
         user_id=user_id, kind=kind, actor_id=actor.id if actor is not None else None,
         thread_id=thread.id if thread is not None else None, message=message, url=url,

@@ -213,8 +213,7 @@ def publishers() -> list[User]:
 
 
 def publishing_users() -> list[User]:
-    """Everyone who may publish (knowledgebase.permissions.can_publish): moderators, admins,
-    and staff given the publish right; told when an article waits for review."""
+    """Everyone permissions.can_publish lets publish: moderators, admins, granted staff."""
     granted = select(Publisher.user_id)
     return list(db.session.scalars(
         select(User).where(

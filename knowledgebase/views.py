@@ -517,8 +517,7 @@ def close_duplicate(thread_id: int):
 
 # -- admins: the publish right, on the forum's People page -------------------------------------
 def people_extras(users: list[User], *, actor: User | None) -> dict[int, list[PersonExtra]]:
-    """The People page's publish-right badge and grant/revoke button, one query a page
-    (registered in app.extensions[forum.admin.PEOPLE_EXTRAS])."""
+    """The People page's publish-right badges and buttons (forum.admin.PEOPLE_EXTRAS)."""
     if not permissions.can_grant_publish(actor):
         return {}
     granted = queries.publisher_ids([u.id for u in users])

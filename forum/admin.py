@@ -1,7 +1,24 @@
-"""Admin pages: categories (create, rename, describe, reorder) and people's roles."""
+"""Admin pages: categories (create, rename, describe, reorder) and people's roles.
+
+Features built on the forum add to the People page without the forum knowing them: each
+registers a provider in app.extensions[PEOPLE_EXTRAS] (a list), called as
+provider(users, actor=) -> {user_id: [PersonExtra, ...]}, one call per page.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from forum import forms, permissions, queries, services
@@ -13,6 +30,19 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.register_error_handler(services.ServiceError, service_error_page)
 
 USERS_PER_PAGE = 50
+PEOPLE_EXTRAS = "parley.admin.people"
+
+
+@dataclass(frozen=True)
+class PersonExtra:
+    """A feature's badge beside a person, and maybe a one-button form posting fields."""
+
+    # The form also posts the People page's q and page, so the feature can send the admin back.
+
+    badge: str = ""
+    action_url: str = ""
+    action_label: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @bp.before_request
@@ -99,9 +129,20 @@ def move_down(category_id: int):
 def _users_page(status: int = 200):
     q = request.args.get("q", "")
     page = queries.list_users(q=q, page=page_arg(), per_page=USERS_PER_PAGE)
+    providers = current_app.extensions.get(PEOPLE_EXTRAS, [])
     return render_template(
-        "admin/users.html", page=page, q=q, roles=list(Role)
+        "admin/users.html", page=page, q=q, roles=list(Role), has_extras=bool(providers),
+        extras=_people_extras(providers, page.items),
     ), status
+
+
+def _people_extras(providers, users: list[User]) -> dict[int, list[PersonExtra]]:
+    """Every registered feature's badges and buttons for this page of people."""
+    extras: dict[int, list[PersonExtra]] = defaultdict(list)
+    for provider in providers:
+        for user_id, items in provider(users, actor=me()).items():
+            extras[user_id].extend(items)
+    return extras
 
 
 @bp.get("/users")

@@ -102,15 +102,15 @@ OVERDUE_SECONDS = 60
 
 
 def overdue_count(*, target_minutes: int = 60, now: datetime | None = None) -> int:
-    """Published questions still without a first answer after target_minutes (the staff
-    desk's 'Overdue'), re-counted at most once a minute per process."""
+    """Questions still waiting for a first answer after target_minutes (the staff desk's
+    'Overdue'), re-counted at most once a minute per process."""
     now = now or utcnow()
     key = f"{db.engine.url.render_as_string(hide_password=True)}|{target_minutes}"
     cached = _OVERDUE.get(key)
     if cached is None or not 0 <= (now - cached[0]).total_seconds() <= OVERDUE_SECONDS:
         count = db.session.scalar(
             select(func.count()).select_from(Thread).where(
-                Thread.status == PostStatus.PUBLISHED, Thread.first_reply_at.is_(None),
+                Thread.awaiting_first_answer,
                 Thread.created_at < now - timedelta(minutes=target_minutes),
             )
         ) or 0
@@ -140,11 +140,12 @@ class WaitingQuestion:
 
 def unanswered_queue(*, target_minutes: int = 60, limit: int = 50,
                      now: datetime | None = None) -> list[WaitingQuestion]:
-    """Published questions nobody else has answered, longest-waiting first."""
+    """Questions still waiting for a first answer (not closed as duplicates nor answered by
+    a help article), longest-waiting first."""
     now = now or utcnow()
     threads = db.session.scalars(
         select(Thread)
-        .where(Thread.status == PostStatus.PUBLISHED, Thread.first_reply_at.is_(None))
+        .where(Thread.awaiting_first_answer)
         .options(joinedload(Thread.author), joinedload(Thread.category))
         .order_by(Thread.created_at)
         .limit(limit)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -79,6 +80,8 @@ class NotificationKind(enum.StrEnum):
     MENTION = "mention"
     ACCEPTED = "accepted"
     MODERATION = "moderation"
+    ARTICLE = "article"  # a help article now answers your question
+    ARTICLE_REVIEW = "article_review"  # a writer asks you (a publisher) to review an article
 
 
 class User(UserMixin, db.Model):
@@ -146,11 +149,11 @@ class Thread(db.Model):
     __tablename__ = "threads"
     # One index per thread-list tab, in the tab's ORDER BY with the id tie-break, so a deep
     # page is an index-only walk (forum.queries.list_threads selects ids first). The solved
-    # tab filters on the trailing accepted_post_id without leaving the index.
+    # tab filters on the trailing accepted_post_id without leaving the index. The unanswered
+    # tab (and the staff desk) walk ix_threads_waiting, a partial index defined below.
     __table_args__ = (
         sa.Index("ix_threads_status_created", "status", "created_at", "id", "accepted_post_id"),
         sa.Index("ix_threads_status_last_activity", "status", "last_activity_at", "id"),
-        sa.Index("ix_threads_status_unanswered", "status", "reply_count", "created_at", "id"),
         sa.Index(
             "ix_threads_category_created", "category_id", "status", "created_at", "id",
             "accepted_post_id",
@@ -190,6 +193,34 @@ class Thread(db.Model):
     def solved(self) -> bool:
         """A thread is solved once a reply is accepted."""
         return self.accepted_post_id is not None
+
+    # The one definition of "waiting" shared by the staff desk, the unanswered tab, the
+    # overdue count and the thread page: public, nobody else replied, not closed, and not
+    # pointed at a canonical answer (the thread it duplicates, or a help article).
+    @hybrid_property
+    def awaiting_first_answer(self) -> bool:
+        """Still waiting for a first answer (in Python, and in SQL via the expression)."""
+        return (self.status is PostStatus.PUBLISHED and self.first_reply_at is None
+                and self.closed_at is None and self.canonical_kind is None)
+
+    @awaiting_first_answer.inplace.expression
+    @classmethod
+    def _awaiting_first_answer_expression(cls):
+        return sa.and_(cls.status == PostStatus.PUBLISHED, _no_answer_yet(cls))
+
+
+def _no_answer_yet(thread_cls) -> sa.ColumnElement[bool]:
+    """The part of awaiting_first_answer without bound values: the waiting index's WHERE."""
+    return sa.and_(thread_cls.first_reply_at.is_(None), thread_cls.closed_at.is_(None),
+                   thread_cls.canonical_kind.is_(None))
+
+
+# Questions still waiting, oldest or newest first, optionally by category, without reading
+# a row that is not waiting (partial: answered threads, the vast majority, are not in it).
+sa.Index(
+    "ix_threads_waiting", Thread.status, Thread.created_at, Thread.id, Thread.category_id,
+    sqlite_where=_no_answer_yet(Thread), postgresql_where=_no_answer_yet(Thread),
+)
 
 
 class Post(db.Model):
@@ -286,13 +317,15 @@ class Subscription(db.Model):
 
 
 class Notification(db.Model):
-    """An in-app notice: a reply, a mention, an accepted answer."""
+    """An in-app notice: a reply, a mention, an accepted answer, a feature's message."""
 
     __tablename__ = "notifications"
     __table_args__ = (sa.Index("ix_notifications_user_read", "user_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # A plain string (str_enum, no CHECK constraint): a new kind of at most 20 characters
+    # needs no migration.
     kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
     thread_id: Mapped[int | None] = mapped_column(

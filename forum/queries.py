@@ -99,12 +99,13 @@ def _total(filter: ThreadFilter, category_id: int | None, conditions: list):
 
 
 def _list_conditions(filter: ThreadFilter, category_id: int | None) -> list:
-    conditions = [Thread.status == PostStatus.PUBLISHED]
+    if filter is ThreadFilter.UNANSWERED:  # published and still without a first answer
+        conditions = [Thread.awaiting_first_answer]
+    else:
+        conditions = [Thread.status == PostStatus.PUBLISHED]
     if category_id is not None:
         conditions.append(Thread.category_id == category_id)
-    if filter is ThreadFilter.UNANSWERED:
-        conditions.append(Thread.reply_count == 0)
-    elif filter is ThreadFilter.SOLVED:
+    if filter is ThreadFilter.SOLVED:
         conditions.append(Thread.accepted_post_id.is_not(None))
     return conditions
 

@@ -1169,6 +1169,15 @@ def close_as_duplicate(thread: Thread, *, actor: User, kind: str, url: str, titl
     return thread
 
 
+def add_notice(user_id: int, kind: NotificationKind, *, actor: User | None, message: str,
+               url: str, thread: Thread | None = None) -> None:
+    """Tell someone of a feature's event, linking to its page (no commit: caller's use case)."""
+    db.session.add(Notification(
+        user_id=user_id, kind=kind, actor_id=actor.id if actor is not None else None,
+        thread_id=thread.id if thread is not None else None, message=message, url=url,
+    ))
+
+
 def link_canonical(thread: Thread, *, kind: str, url: str, title: str) -> None:
     """Point a thread at where its answer lives (no commit: part of the caller's use case)."""
     if kind not in ("thread", "article"):

@@ -23,6 +23,7 @@ DEFAULTS = {
 
 def init_app(app) -> None:
     """Register the knowledge base: tables, search documents, pages, API, CLI, listeners."""
+    from forum import admin as forum_admin
     from forum import api as forum_api
     from forum import signals
     from knowledgebase import api, cli, demo, models, receivers, searchdocs, views  # noqa: F401
@@ -38,6 +39,7 @@ def init_app(app) -> None:
     app.extensions.setdefault("parley.doc_endpoints", {})["article"] = (
         f"{views.bp.name}.article_by_id", "article_id")
     app.register_blueprint(views.bp)
+    app.extensions.setdefault(forum_admin.PEOPLE_EXTRAS, []).append(views.people_extras)
     forum_api.extend(app, api.bp, api.contribute_openapi)
     cli.register(app)
     signals.search_ran.connect(receivers.on_search_ran)

@@ -1,7 +1,7 @@
 """Who may do what in the knowledge base, built on forum.permissions' roles.
 
 Staff write articles; moderators and admins publish, and so does staff given the publish
-right (`flask --app wsgi kb publishers grant NAME`).
+right (by an admin on the People page, or `flask --app wsgi kb publishers grant NAME`).
 """
 from __future__ import annotations
 

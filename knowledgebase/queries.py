@@ -165,6 +165,15 @@ def staff_articles(*, status: ArticleStatus | None = None, q: str = "", page: in
     return Page(items=items, page=max(1, page), per_page=per_page, total=total)
 
 
+def sent_for_review(*, limit: int = 100) -> list[Article]:
+    """Articles writers sent for review, longest-waiting first, for the publishers' queue."""
+    return list(db.session.scalars(
+        select(Article).where(Article.status == ArticleStatus.IN_REVIEW)
+        .options(joinedload(Article.author), joinedload(Article.category))
+        .order_by(Article.updated_at, Article.id).limit(limit)
+    ))
+
+
 def count_articles() -> dict[ArticleStatus, int]:
     """How many articles are in each state."""
     rows = db.session.execute(select(Article.status, func.count(Article.id))
@@ -201,6 +210,42 @@ def publishers() -> list[User]:
     return list(db.session.scalars(
         select(User).join(Publisher, Publisher.user_id == User.id).order_by(User.username_key)
     ))
+
+
+def publishing_users() -> list[User]:
+    """Everyone permissions.can_publish lets publish: moderators, admins, granted staff."""
+    granted = select(Publisher.user_id)
+    return list(db.session.scalars(
+        select(User).where(
+            User.is_placeholder.is_(False),
+            User.role.in_([Role.MODERATOR, Role.ADMIN])
+            | ((User.role == Role.STAFF) & User.id.in_(granted)),
+        ).order_by(User.username_key)
+    ))
+
+
+def publisher_ids(user_ids: list[int]) -> set[int]:
+    """Which of these people hold a publish-right grant, in one query (the People page)."""
+    if not user_ids:
+        return set()
+    return set(db.session.scalars(
+        select(Publisher.user_id).where(Publisher.user_id.in_(user_ids))))
+
+
+def source_askers(article: Article) -> list[Thread]:
+    """One public source thread per real asker (their first), for telling them of the article."""
+    threads = db.session.scalars(
+        select(Thread).join(ArticleThread, ArticleThread.thread_id == Thread.id)
+        .join(User, User.id == Thread.author_id)
+        .where(ArticleThread.article_id == article.id,
+               ArticleThread.relation == ThreadRelation.SOURCE,
+               Thread.status == PostStatus.PUBLISHED, User.is_placeholder.is_(False))
+        .order_by(Thread.created_at, Thread.id)
+    )
+    first: dict[int, Thread] = {}
+    for thread in threads:
+        first.setdefault(thread.author_id, thread)
+    return list(first.values())
 
 
 # -- freshness ---------------------------------------------------------------------------------

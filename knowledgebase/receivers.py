@@ -96,10 +96,17 @@ def kb_can_use_workspace() -> bool:
     return permissions.can_view_reports(user)
 
 
+def kb_can_publish() -> bool:
+    """Whether the viewer sees the publishers' review queue."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    return permissions.can_publish(user)
+
+
 TEMPLATE_GLOBALS = {
     "kb_search_panel": kb_search_panel,
     "kb_result_url": kb_result_url,
     "kb_related": kb_related,
     "kb_can_close_duplicate": kb_can_close_duplicate,
     "kb_can_use_workspace": kb_can_use_workspace,
+    "kb_can_publish": kb_can_publish,
 }

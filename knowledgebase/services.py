@@ -10,14 +10,14 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum import rendering, search
 from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Category, PostStatus, Thread, User, utcnow
+from forum.models import Category, NotificationKind, PostStatus, Thread, User, utcnow
 from forum.services import Conflict, NotFound, PermissionDenied, ValidationError
 from knowledgebase import permissions, queries, text
 from knowledgebase.models import (
@@ -279,15 +279,19 @@ def set_status(article: Article, status: ArticleStatus, *, actor: User) -> Artic
     was_published = article.is_published
     article.status, article.updated_at = status, utcnow()
     if status is A.PUBLISHED:
-        _on_publish(article)
+        _on_publish(article, actor)
     elif was_published:
         _unpoint_threads(article)
+    if status is A.IN_REVIEW:
+        _ask_publishers(article, actor)
     _commit(article)
     return article
 
 
-def _on_publish(article: Article) -> None:
+def _on_publish(article: Article, actor: User) -> None:
     now = utcnow()
+    if article.published_at is None:  # the first time only: a re-publish is old news
+        _tell_askers(article, actor)
     article.published_at = article.published_at or now
     article.last_reviewed_at = now
     _point_threads(article)
@@ -297,6 +301,27 @@ def _on_publish(article: Article) -> None:
                QuestionCluster.status.in_([ClusterStatus.OPEN, ClusterStatus.PROMOTED]))
         .values(status=ClusterStatus.DONE, updated_at=now)
     )
+
+
+def _tell_askers(article: Article, actor: User) -> None:
+    """Everyone whose question the article was written from hears of it once, with a link."""
+    url = article_url(article)
+    for thread in queries.source_askers(article):
+        if thread.author_id != actor.id:
+            forum_services.add_notice(
+                thread.author_id, NotificationKind.ARTICLE, actor=actor, thread=thread, url=url,
+                message=f"Your question “{thread.title}” is answered in the new help article "
+                        f"“{article.title}”.")
+
+
+def _ask_publishers(article: Article, actor: User) -> None:
+    """Everyone who may publish hears that a writer sent an article for review."""
+    url = url_for("knowledgebase.staff_article", article_id=article.id)
+    for user in queries.publishing_users():
+        if user.id != actor.id:
+            forum_services.add_notice(
+                user.id, NotificationKind.ARTICLE_REVIEW, actor=actor, url=url,
+                message=f"{actor.name} sent “{article.title}” for review.")
 
 
 def _linked_threads(article: Article) -> list[tuple[Thread, ThreadRelation]]:
@@ -379,6 +404,8 @@ def grant_publish(user: User, *, actor: User | None, grant: bool = True) -> None
     if grant:
         db.session.add(Publisher(user_id=user.id))
     _commit()
+    current_app.logger.info("publish right %s for %s by %s", "granted" if grant else "revoked",
+                            user.username, actor.username if actor is not None else "the CLI")
 
 
 # -- readers -----------------------------------------------------------------------------------

@@ -20,12 +20,14 @@ from flask import (
 )
 from flask_login import login_required
 
+from forum import permissions as forum_permissions
 from forum import queries as forum_queries
 from forum import services as forum_services
 from forum import views as forum_views
+from forum.admin import PersonExtra
 from forum.extensions import db, limiter
 from forum.forms import attach_error
-from forum.models import Thread
+from forum.models import Thread, User
 from forum.views import me, page_arg
 from knowledgebase import clusters, permissions, queries, services, suggestions
 from knowledgebase.forms import ArticleForm, DuplicateForm, FeedbackForm, LinkThreadForm
@@ -388,9 +390,10 @@ def article_status(article_id: int):
         target = ArticleStatus(request.form.get("status", ""))
     except ValueError:
         abort(400, "Unknown article state.")
+    back = url_for(".sent_for_review") if request.form.get("next") == "sent_for_review" \
+        else url_for(".staff_article", article_id=found.id)
     return _attempt(lambda: services.set_status(found, target, actor=me()),
-                    f"The article is now {target.label.lower()}.",
-                    url_for(".staff_article", article_id=found.id))
+                    f"The article is now {target.label.lower()}.", back)
 
 
 @bp.post("/staff/articles/<int:article_id>/reviewed")
@@ -473,6 +476,16 @@ def review():
     return render_template("knowledgebase/staff/review.html", items=items)
 
 
+@bp.get("/staff/sent-for-review")
+@staff_only
+def sent_for_review():
+    """Articles writers sent for review, for those who may publish them."""
+    if not permissions.can_publish(me()):
+        abort(403, "The review queue is for people who may publish articles.")
+    return render_template("knowledgebase/staff/sent_for_review.html",
+                           articles=queries.sent_for_review())
+
+
 @bp.get("/staff/search-gaps")
 @staff_only
 def search_gaps():
@@ -500,3 +513,44 @@ def close_duplicate(thread_id: int):
     return _attempt(lambda: services.close_duplicate(thread, actor=me(), target=target),
                     "The thread is closed as a duplicate; its author has been told where "
                     "the answer is.", back)
+
+
+# -- admins: the publish right, on the forum's People page -------------------------------------
+def people_extras(users: list[User], *, actor: User | None) -> dict[int, list[PersonExtra]]:
+    """The People page's publish-right badges and buttons (forum.admin.PEOPLE_EXTRAS)."""
+    if not permissions.can_grant_publish(actor):
+        return {}
+    granted = queries.publisher_ids([u.id for u in users])
+    extras = {u.id: _publish_extra(u, u.id in granted) for u in users}
+    return {user_id: [extra] for user_id, extra in extras.items() if extra is not None}
+
+
+def _publish_extra(user: User, granted: bool) -> PersonExtra | None:
+    url = url_for("knowledgebase.set_publisher", user_id=user.id)
+    if forum_permissions.can_moderate(user):
+        return PersonExtra(badge="Publishes (role)")
+    if granted:
+        return PersonExtra(badge="Publisher" if user.is_staff_side else "Publisher (not staff)",
+                           action_url=url, action_label="Revoke publishing",
+                           fields=(("grant", "0"),))
+    if user.is_staff_side:
+        return PersonExtra(action_url=url, action_label="Allow publishing",
+                           fields=(("grant", "1"),))
+    return None
+
+
+@bp.post("/staff/publishers/<int:user_id>")
+@login_required
+def set_publisher(user_id: int):
+    """Grant or revoke a staff member's publish right, then back to the People page."""
+    if not permissions.can_grant_publish(me()):
+        abort(403, "Only admins grant the publish right.")
+    user = db.get_or_404(User, user_id, description="That person does not exist.")
+    grant = request.form.get("grant")
+    if grant not in ("0", "1"):
+        abort(400, "Say whether to grant or revoke the publish right.")
+    back = url_for("admin.users", q=request.form.get("q") or None,
+                   page=request.form.get("page", type=int))
+    done = "may now publish" if grant == "1" else "may no longer publish"
+    return _attempt(lambda: services.grant_publish(user, actor=me(), grant=grant == "1"),
+                    f"{user.name} {done} help articles.", back)

@@ -74,3 +74,54 @@ def test_overdue_count_kept_for_a_minute(factory, monkeypatch):
 
     assert (first, metrics.overdue_count(now=now + timedelta(seconds=30)),
             metrics.overdue_count(now=now + timedelta(seconds=61))) == (1, 1, 2)
+
+
+# -- what "waiting for a first answer" leaves out ----------------------------------------------
+def _old_question(factory, title: str):
+    return services.create_thread(author=factory.user(), title=title, body="Since Monday.",
+                                  category=factory.category(),
+                                  created_at=utcnow() - timedelta(hours=2))
+
+
+def _waiting_everywhere(client, thread) -> dict[str, bool]:
+    """Where a thread shows as waiting: desk, unanswered tab, overdue count, its own page."""
+    metrics._OVERDUE.clear()
+    page = client.get(f"/t/{thread.id}").get_data(as_text=True)
+    return {
+        "desk": thread.title in client.get("/staff/").get_data(as_text=True),
+        "unanswered": thread.title in client.get("/threads?tab=unanswered").get_data(
+            as_text=True),
+        "overdue": metrics.overdue_count() > 0,
+        "sidebar": "<dd>Waiting for an answer</dd>" in page,
+    }
+
+
+def test_waiting_lists_open_question_shown_everywhere(client, factory, monkeypatch):
+    monkeypatch.setattr(metrics, "_OVERDUE", {})
+    thread = _old_question(factory, "Router keeps dropping at night")
+    login(client, factory.user(role=Role.STAFF))
+    assert _waiting_everywhere(client, thread) == dict.fromkeys(
+        ("desk", "unanswered", "overdue", "sidebar"), True)
+
+
+def test_waiting_lists_duplicate_closed_question_left_out(client, factory, monkeypatch):
+    monkeypatch.setattr(metrics, "_OVERDUE", {})
+    canonical = factory.thread(title="How do I stop the router dropping?")
+    thread = _old_question(factory, "Router keeps dropping at night")
+    staff = factory.user(role=Role.STAFF)
+    services.close_as_duplicate(thread, actor=staff, kind="thread",
+                                url=f"/t/{canonical.id}", title=canonical.title)
+    login(client, staff)
+    found = _waiting_everywhere(client, thread)
+    assert found == dict.fromkeys(("desk", "unanswered", "overdue", "sidebar"), False)
+    assert "<dd>Closed as a duplicate</dd>" in client.get(f"/t/{thread.id}").get_data(
+        as_text=True)
+
+
+def test_waiting_lists_question_answered_only_by_its_author_still_waits(client, factory,
+                                                                         monkeypatch):
+    monkeypatch.setattr(metrics, "_OVERDUE", {})
+    thread = _old_question(factory, "Router keeps dropping at night")
+    services.reply(thread, author=thread.author, body="Still happening, any ideas?")
+    login(client, factory.user(role=Role.STAFF))
+    assert all(_waiting_everywhere(client, thread).values())

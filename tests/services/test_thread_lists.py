@@ -49,7 +49,8 @@ def _question(thread):
 def _expected(threads, tab, category_id):
     chosen = [t for t in threads if category_id is None or t.category_id == category_id]
     if tab is ThreadFilter.UNANSWERED:
-        chosen = [t for t in chosen if t.reply_count == 0]
+        chosen = [t for t in chosen if t.first_reply_at is None and t.closed_at is None
+                  and t.canonical_kind is None]
     elif tab is ThreadFilter.SOLVED:
         chosen = [t for t in chosen if t.accepted_post_id is not None]
     key = "last_activity_at" if tab is ThreadFilter.ACTIVE else "created_at"

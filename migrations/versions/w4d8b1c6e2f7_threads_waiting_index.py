@@ -7,7 +7,7 @@ it is replaced by ix_threads_waiting on (status, created_at, id, category_id), h
 rows with no first reply, not closed and no canonical answer: small, and walked in order.
 
 Revision ID: w4d8b1c6e2f7
-Revises: m3a9c4e7b210
+Revises: s4f1a7c9e2b3
 Create Date: 2026-12-04 07:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'w4d8b1c6e2f7'
-down_revision = 'm3a9c4e7b210'
+down_revision = 's4f1a7c9e2b3'
 branch_labels = None
 depends_on = None
 

@@ -324,6 +324,7 @@ def search_threads():
         "query": query.text, "results": [_hit(h, categories) for h in result.hits],
         "total": result.total, "page": result.page, "per_page": result.per_page,
         "pages": result.pages, "partial": result.partial,
+        "fallback": result.fallback,
     })
 
 

@@ -146,6 +146,8 @@ def _search_schemas() -> dict:
             "total": INTEGER, "page": INTEGER, "per_page": INTEGER, "pages": INTEGER,
             "partial": {"type": "boolean", "description": "No result held every term, so "
                         "results holding some of them are shown."},
+            "fallback": {"type": "boolean", "description": "The search index was missing or "
+                         "damaged, so a plain database match answered while it is rebuilt."},
         }),
     }
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from forum.search import documents, fusion, synonyms
+from forum.search import documents, fallback, fusion, synonyms
 from forum.search.base import SearchBackend, SearchHit, SearchPage, SearchQuery, query_words
 
 __all__ = ["SearchHit", "SearchPage", "SearchQuery", "backend", "expand_query", "make_backend",
@@ -88,11 +89,37 @@ def run(session: Session, query: SearchQuery) -> SearchPage:
 
 
 def _lexical(session: Session, query: SearchQuery) -> SearchPage:
-    result = backend().search(session, query)
+    result = _guarded(session, query)
     if result.total == 0 and query.match_all and len(query_words(query.text)) > 1:
-        result = backend().search(session, replace(query, match_all=False))
+        result = _guarded(session, replace(query, match_all=False))
         result.partial = result.total > 0
     return result
+
+
+def _guarded(session: Session, query: SearchQuery) -> SearchPage:
+    """The backend's answer, or the database's while the index is missing, damaged or being
+    rebuilt (forum.search.fallback). Database errors are not index faults: they propagate."""
+    app = current_app._get_current_object()
+    if fallback.state(app).active:
+        return fallback.search(session, query)
+    try:
+        return backend().search(session, query)
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:  # a deleted, truncated or corrupted index
+        fallback.report(app, exc, _rebuild_index)
+        return fallback.search(session, query)
+
+
+def _rebuild_index(app) -> None:
+    """A fresh index from the database, in an app context of its own (a background thread)."""
+    from forum.extensions import db
+
+    with app.app_context():
+        try:
+            backend().rebuild(db.session, documents.all_documents(db.session))
+        finally:
+            db.session.remove()
 
 
 def _neighbours(provider, query: SearchQuery) -> list[tuple[str, int, float]]:

@@ -85,6 +85,7 @@ class SearchPage:
     page: int = 1
     per_page: int = 10
     partial: bool = False  # True when no result held every term and partial matches are shown
+    fallback: bool = False  # True when the index failed and the database answered
 
     @property
     def pages(self) -> int:
@@ -109,6 +110,9 @@ class SearchBackend(Protocol):
 
     def reindex(self, session: Session, documents: Iterable[SearchDocument]) -> int:
         """Replace the whole index with these documents."""
+
+    def rebuild(self, session: Session, documents: Iterable[SearchDocument]) -> int:
+        """Replace an index that is missing or damaged (without reading it) with these."""
 
     def sync(self, session: Session) -> int:
         """Apply pending changes; returns how many were applied."""

@@ -71,7 +71,8 @@ def fuse(session: Session, query: SearchQuery, lexical: SearchPage,
     start = (query.page - 1) * query.per_page
     page = [_scored(hits[key], scores[key]) for key in order[start : start + query.per_page]]
     return SearchPage(hits=page, total=lexical.total + len(extra), page=query.page,
-                      per_page=query.per_page, partial=lexical.partial and not extra)
+                      per_page=query.per_page, partial=lexical.partial and not extra,
+                      fallback=lexical.fallback)
 
 
 def _preferred(neighbours: list[tuple[str, int, float]], known: dict[str, SearchHit]
@@ -111,12 +112,13 @@ def _load_extra(session: Session, query: SearchQuery,
     out = {}
     for doc_type, ids in by_type.items():
         for doc in documents.load(session, doc_type, ids).values():
-            if doc is not None and _passes(doc, query):
-                out[_key(doc.doc_type, doc.doc_id)] = _hit(doc, stems)
+            if doc is not None and passes(doc, query):
+                out[_key(doc.doc_type, doc.doc_id)] = hit_of(doc, stems)
     return out
 
 
-def _passes(doc: SearchDocument, query: SearchQuery) -> bool:
+def passes(doc: SearchDocument, query: SearchQuery) -> bool:
+    """Whether a document meets the query's filters (type, category, solved)."""
     if query.doc_types and doc.doc_type not in query.doc_types:
         return False
     if query.category_id is not None and doc.category_id != query.category_id:
@@ -124,7 +126,8 @@ def _passes(doc: SearchDocument, query: SearchQuery) -> bool:
     return query.solved is None or doc.solved == query.solved
 
 
-def _hit(doc: SearchDocument, stems: frozenset[str]) -> SearchHit:
+def hit_of(doc: SearchDocument, stems: frozenset[str]) -> SearchHit:
+    """A result for a document loaded from the database, its matched words marked."""
     return SearchHit(doc_type=doc.doc_type, doc_id=doc.doc_id, title=doc.title,
                      title_html=highlight(doc.title, stems), snippet_html=snippet(doc.body, stems),
                      category_id=doc.category_id, solved=doc.solved, score=0.0)

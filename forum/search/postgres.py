@@ -122,6 +122,10 @@ class PostgresBackend:
             select(SearchRow.doc_id).where(SearchRow.analysis != analysis.VERSION).limit(1)
         ) is not None
 
+    def rebuild(self, session: Session, docs: Iterable[SearchDocument]) -> int:
+        """The rows are tables of the database itself: rebuilding is reindexing."""
+        return self.reindex(session, docs)
+
     def reindex(self, session: Session, docs: Iterable[SearchDocument]) -> int:
         """Rebuild every row from the database."""
         session.execute(delete(SearchRow))

@@ -188,8 +188,11 @@ def _boost(scores: dict[int, float], boosts: Boosts, offset: int) -> None:
 
 
 def _idf(searcher, field: str, text: str) -> float:
-    """Whoosh's idf: log(N / (df + 1)) + 1."""
-    return math.log(searcher.doc_count_all() / (searcher.doc_frequency(field, text) + 1)) + 1
+    """Whoosh's idf: log(N / (df + 1)) + 1 (0 for an empty index, which matches nothing)."""
+    total = searcher.doc_count_all()
+    if total <= 0:
+        return 0.0
+    return math.log(total / (searcher.doc_frequency(field, text) + 1)) + 1
 
 
 def _push(heap: list, item: tuple[float, int], limit: int) -> None:

@@ -22,7 +22,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from forum.models import SearchOutbox
-from forum.search import analysis, documents, scoring
+from forum.search import analysis, documents, fallback, scoring
 from forum.search.base import SearchDocument, SearchHit, SearchPage, SearchQuery, query_terms
 from forum.search.text import ANALYZER, highlight, snippet, stems_of
 
@@ -67,12 +67,14 @@ class WhooshBackend:
         self._open_lock = threading.Lock()
         self._local = threading.local()
         self._postings = scoring.PostingsCache()
+        self._vanished = False  # the folder was deleted under an open index: searches fail over
 
     # -- the index ---------------------------------------------------------------------------
     def _index(self):
         """The open index; reopened (or created) when the folder was wiped."""
         with self._open_lock:
             if self._ix is None or not os.path.isdir(self.index_dir):
+                self._vanished = self._vanished or self._ix is not None
                 self._ix = self._open_or_create()
             return self._ix
 
@@ -267,20 +269,39 @@ class WhooshBackend:
             max_id = session.scalar(select(func.max(SearchOutbox.id)))
             if self.analysis_version(session) != analysis.VERSION:
                 ix = self._recreate()  # the old schema's analyser would index unfolded text
-            writer = ix.writer(_lk=False, limitmb=256)
-            try:
-                count = 0
-                for doc in docs:
-                    writer.add_document(**_fields(doc))
-                    count += 1
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit(mergetype=writing.CLEAR)
-            self._write_version()
-            if max_id is not None:
-                session.execute(delete(SearchOutbox).where(SearchOutbox.id <= max_id))
-            session.commit()
+            return self._fill(session, ix, docs, max_id)
+
+    def rebuild(self, session: Session, docs: Iterable[SearchDocument]) -> int:
+        """A new index for one that is missing or damaged: never opens the old files, which
+        may not read; takes the writers' lock by path, as creating an index does."""
+        os.makedirs(self.index_dir, exist_ok=True)
+        lock = FileStorage(self.index_dir).lock(WRITELOCK)
+        if not _acquire(lock, timeout=120.0):
+            raise LockError("the search index stayed locked for two minutes")
+        try:
+            max_id = session.scalar(select(func.max(SearchOutbox.id)))
+            ix = self._recreate()
+            self._vanished = False
+            return self._fill(session, ix, docs, max_id)
+        finally:
+            lock.release()
+
+    def _fill(self, session: Session, ix, docs: Iterable[SearchDocument], max_id) -> int:
+        """Write every document as the only contents of ix; drop the outbox up to max_id."""
+        writer = ix.writer(_lk=False, limitmb=256)
+        try:
+            count = 0
+            for doc in docs:
+                writer.add_document(**_fields(doc))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=writing.CLEAR)
+        self._write_version()
+        if max_id is not None:
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id <= max_id))
+        session.commit()
         return count
 
     # -- reading -----------------------------------------------------------------------------
@@ -295,6 +316,9 @@ class WhooshBackend:
         if not words:
             return empty
         searcher = self._searcher()
+        if self._vanished or (searcher.doc_count_all() == 0
+                              and fallback.any_documents(session)):
+            raise fallback.IndexMissing("the search index is empty or its folder was deleted")
         allowed = self._allowed(searcher, query)
         if allowed is not None and not allowed:
             return empty

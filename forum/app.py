@@ -42,11 +42,33 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
+    _trust_proxies(app)
     _init_extensions(app)
+    _warn_unshared_limits(app)
     _register_features(app)
     _install_error_handlers(app)
     app.after_request(_security_headers)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT proxies, read the client's address and scheme from their headers."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def _warn_unshared_limits(app: Flask) -> None:
+    """In-memory counters are per process: with several workers each counts on its own."""
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI", ""))
+    if uri.startswith("memory://") and not (app.testing or app.debug):
+        app.logger.warning(
+            "Rate limits are counted in each process's memory (RATELIMIT_STORAGE_URI=%s): "
+            "with several workers every worker allows the full limit. Set "
+            "RATELIMIT_STORAGE_URI=redis://... to share the counters (README, Production).",
+            uri)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -26,13 +26,20 @@ bp.register_error_handler(services.ServiceError, service_error_page)
 
 
 def _account_key() -> str:
-    """The login limit per account is keyed on what was typed, lower-cased."""
-    return "account:" + (request.form.get("login") or "").strip().lower()
+    """The login limit per account: one key per account, whether its username or its e-mail
+    was typed; what matches no account is keyed on the text itself, lower-cased."""
+    typed = (request.form.get("login") or "").strip().lower()
+    user_id = services.account_id_for_login(typed) if typed else None
+    return f"account:{user_id}" if user_id is not None else f"account-text:{typed}"
 
 
 per_ip = limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_IP"], key_func=get_remote_address,
     methods=["POST"],
+)
+register_per_ip = limiter.limit(
+    lambda: current_app.config["REGISTER_LIMIT_PER_IP"], key_func=get_remote_address,
+    methods=["POST"], scope="register",
 )
 per_account = limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
@@ -48,6 +55,7 @@ def _status(form) -> int:
 # -- signing in and out ----------------------------------------------------------------------------
 @bp.route("/register", methods=["GET", "POST"])
 @per_ip
+@register_per_ip
 def register():
     """Create an account and sign straight in."""
     if current_user.is_authenticated:

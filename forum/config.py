@@ -9,7 +9,9 @@ ENV_KEYS = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "SEARCH_BACKEND": "SEARCH_BACKEND",
     "FORUM_BASE_URL": "BASE_URL",
+    "FORUM_PROXY_COUNT": "PROXY_COUNT",
 }
+INT_KEYS = frozenset({"PROXY_COUNT"})
 
 
 def default_instance_path() -> str:
@@ -30,7 +32,15 @@ def defaults(instance_path: str) -> dict:
         "OUTBOX_DIR": str(Path(instance_path) / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis (or any shared store) down: count in this process's memory, logged, and keep
+        # serving; the shared store is tried again with a growing back-off
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto/-Host are
+        # believed, so per-address limits count clients, not the proxy; 0 believes none
+        "PROXY_COUNT": 0,
         "LOGIN_LIMIT_PER_IP": "20 per minute",
+        "REGISTER_LIMIT_PER_IP": "10 per hour",
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute",
         "POST_LIMIT": "30 per minute",
         "API_LIMIT": "300 per minute",
@@ -67,7 +77,8 @@ def defaults(instance_path: str) -> dict:
 
 def from_environment() -> dict:
     """Settings given by environment variables (DATABASE_URL, SECRET_KEY, ...)."""
-    out = {env_to: os.environ[env] for env, env_to in ENV_KEYS.items() if os.environ.get(env)}
+    out = {env_to: int(os.environ[env]) if env_to in INT_KEYS else os.environ[env]
+           for env, env_to in ENV_KEYS.items() if os.environ.get(env)}
     if os.environ.get("FORUM_SECURE_COOKIES") == "1":
         out["SECURE_COOKIES"] = True
     return out

@@ -218,6 +218,14 @@ def _hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
+def account_id_for_login(login: str) -> int | None:
+    """The id of the account a typed username or e-mail names (case-insensitive), if any."""
+    login = login.strip().lower()
+    return db.session.scalar(
+        select(User.id).where((User.username_key == login) | (User.email == login))
+    )
+
+
 def authenticate(login: str, password: str) -> User | None:
     """The user whose username or email and password match; None otherwise."""
     global _DUMMY_HASH

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from forum import names
 from forum.extensions import db
 
 
@@ -92,6 +93,10 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(32))
     username_key: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    # What the name looks like (forum.names.skeleton): `sam.`, `s4m` and `Sam` share one, so
+    # a newcomer cannot register a lookalike of a name already taken. Set with the username.
+    username_skeleton: Mapped[str] = mapped_column(sa.String(64), default="", server_default="",
+                                                   index=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255), default="")
     display_name: Mapped[str] = mapped_column(sa.String(64), default="")
@@ -100,6 +105,11 @@ class User(UserMixin, db.Model):
     is_placeholder: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     post_count: Mapped[int] = mapped_column(default=0)
+
+    @validates("username")
+    def _keep_skeleton(self, _key: str, username: str) -> str:
+        self.username_skeleton = names.skeleton(username)[:64]
+        return username
 
     @property
     def name(self) -> str:

@@ -47,8 +47,8 @@ class _MentionProcessor(InlineProcessor):
         self.url_for_user = url_for_user
 
     def handleMatch(self, m, data):  # noqa: N802 (Markdown's API name)
-        name = m.group(1).rstrip(".-")
-        if name.lower() not in self.known:
+        name = _mention_target(m.group(1), self.known)
+        if name is None:
             return None, None, None
         el = etree.Element("a")
         el.set("href", self.url_for_user(name))
@@ -69,10 +69,31 @@ class _MentionExtension(markdown.Extension):
         )
 
 
+def _mention_target(written: str, known: set[str]) -> str | None:
+    """The name an @mention means: exactly as written if someone has it (`@sam.` is sam.),
+    else without the sentence's closing punctuation (`thanks @sam.` is sam)."""
+    for name in (written, written.rstrip(".-")):
+        if name.lower() in known:
+            return name
+    return None
+
+
 def mentioned_names(source: str) -> set[str]:
-    """Lower-cased @names in the text outside code; the caller decides which exist."""
+    """Lower-cased names an @mention outside code could mean (as written, and without its
+    trailing punctuation); the caller looks them up and `mention_targets` picks."""
     text = _FENCE_OR_CODE.sub(" ", source)
-    return {m.group(1).rstrip(".-").lower() for m in _MENTION_SCAN.finditer(text)}
+    found = set()
+    for m in _MENTION_SCAN.finditer(text):
+        found |= {m.group(1).lower(), m.group(1).rstrip(".-").lower()}
+    return found
+
+
+def mention_targets(source: str, existing: set[str]) -> set[str]:
+    """Lower-cased names of the people the text's @mentions link to, given who exists."""
+    known = {name.lower() for name in existing}
+    text = _FENCE_OR_CODE.sub(" ", source)
+    targets = (_mention_target(m.group(1), known) for m in _MENTION_SCAN.finditer(text))
+    return {name.lower() for name in targets if name is not None}
 
 
 def _set_rel(attrs, new=False):

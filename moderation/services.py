@@ -753,6 +753,8 @@ def sanction(user: User, kind: SanctionKind, *, actor: User, rule: str, reason: 
                    ends_at=ends, actor_id=actor.id)
     db.session.add(row)
     _apply_standing(user, kind, ends)
+    if kind in (SanctionKind.SUSPENSION, SanctionKind.BAN):
+        forum_services.end_sessions(user)  # copied cookies stay dead even once it is lifted
     _record_violation(user)  # a sanction is an upheld violation, as a rejection is
     restrictions.forget(user.id)
     db.session.flush()
@@ -821,6 +823,7 @@ def nuke_spammer(user: User, *, actor: User, reason: str = "Spam account.",
     db.session.add(Sanction(user_id=user.id, kind=SanctionKind.BAN, rule_code=rule,
                             reason=reason, actor_id=actor.id))
     standing(user).banned = True
+    forum_services.end_sessions(user)
     _record_violation(user)
     restrictions.forget(user.id)
     audit.record(AuditAction.NUKE, actor=actor, target_type="user", target_id=user.id,

@@ -306,6 +306,9 @@ def set_role(user: User, role: Role, *, actor: User | None) -> User:
     if user.role is not Role(role):
         end_sessions(user)  # sessions signed in under the old role end with it
     user.role = Role(role)
+    if not user.role.is_staff_side and user.display_name and names.claims(
+            user.display_name, current_app.config["BRAND_NAMES"]):
+        user.display_name = ""  # "Sam (Support)" leaves with the role; the username stays
     _commit()
     return user
 

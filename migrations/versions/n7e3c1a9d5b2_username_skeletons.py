@@ -6,7 +6,7 @@ confusable letters and digit lookalikes folded (`sam.`, `sam_`, `s4m` and `Sam` 
 accounts that already collide keep their names (the index is not unique).
 
 Revision ID: n7e3c1a9d5b2
-Revises: w4d8b1c6e2f7
+Revises: k7s3v9e1a2d5
 Create Date: 2026-12-04 17:00:00.000000
 
 """
@@ -18,7 +18,7 @@ from forum.names import skeleton
 
 # revision identifiers, used by Alembic.
 revision = 'n7e3c1a9d5b2'
-down_revision = 'w4d8b1c6e2f7'
+down_revision = 'k7s3v9e1a2d5'
 branch_labels = None
 depends_on = None
 

@@ -116,3 +116,13 @@ def test_sentence_full_stop_after_a_mention_still_links(factory):
     thread = factory.thread(factory.user("asker"), body="Thanks @sam.")
     assert 'href="/u/sam"' in _question(thread).body_html
     assert sam.username_skeleton == "sam"
+
+
+def test_a_staff_name_leaves_with_the_staff_role(factory):
+    admin = factory.user("the_admin", role=Role.ADMIN)
+    former = factory.user("samuel", role=Role.STAFF, display_name="Sam (Brightwave Support)")
+    services.set_role(former, Role.CUSTOMER, actor=admin)
+    assert former.display_name == ""
+    kept = factory.user("grace", role=Role.STAFF, display_name="Grace Hopper")
+    services.set_role(kept, Role.CUSTOMER, actor=admin)
+    assert kept.display_name == "Grace Hopper"

@@ -54,6 +54,7 @@ def defaults(instance_path: str) -> dict:
         "RENDER_MAX_TABLE_ROWS": 1000,  # lines holding a |
         "RENDER_MAX_NESTING": 32,  # list and quote levels
         "RENDER_MAX_HTML_TAGS": 1000,  # raw <tag openings
+        "RENDER_MAX_OUTPUT_TAGS": 16_000,  # tags in Markdown's output (bounds the sanitiser)
         "RENDER_TIME_BUDGET": 1.0,  # seconds of Markdown work per text, checked cooperatively
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

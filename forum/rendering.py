@@ -105,6 +105,7 @@ class Limits:
     table_rows: int = 1000  # lines holding a | (table rows, and some prose: generous)
     nesting: int = 32  # list and quote levels on one line
     html_tags: int = 1000  # raw <tag openings (Markdown's HTML pass slows down with many)
+    output_tags: int = 16_000  # tags Markdown produced: the sanitiser's cost follows them
     seconds: float = 1.0
 
     @classmethod
@@ -116,6 +117,7 @@ class Limits:
             table_rows=int(config.get("RENDER_MAX_TABLE_ROWS", cls.table_rows)),
             nesting=int(config.get("RENDER_MAX_NESTING", cls.nesting)),
             html_tags=int(config.get("RENDER_MAX_HTML_TAGS", cls.html_tags)),
+            output_tags=int(config.get("RENDER_MAX_OUTPUT_TAGS", cls.output_tags)),
             seconds=float(config.get("RENDER_TIME_BUDGET", cls.seconds)),
         )
 
@@ -270,14 +272,13 @@ def _markdown(known: set[str], url_for_user: Callable[[str], str]) -> markdown.M
     return md
 
 
-def _convert(source: str, md: markdown.Markdown, seconds: float) -> str:
+def _convert(source: str, md: markdown.Markdown, limits: Limits) -> str:
     """md.convert within the budget; a failed converter is dropped (its parser state is
     left half-way) and the next render builds a fresh one."""
-    md.deadline.at = time.monotonic() + seconds
+    md.deadline.at = time.monotonic() + limits.seconds
     try:
         html = md.convert(source)
         md.deadline.check()
-        return html
     except RecursionError:
         _local.markdown = None
         raise TooComplex("The text is nested too deeply to display. Please simplify its "
@@ -287,6 +288,10 @@ def _convert(source: str, md: markdown.Markdown, seconds: float) -> str:
         raise
     finally:
         md.deadline.at = float("inf")
+    if html.count("<") > limits.output_tags:  # bleach is not interruptible: bound its work
+        raise TooComplex("The text has too much formatting to display (too many emphasised "
+                         "words, cells or links). Please simplify it.", what="formatting")
+    return html
 
 
 def render(
@@ -302,7 +307,7 @@ def render(
     does not render within limits.seconds."""
     check_complexity(source, limits)
     md = _markdown({n.lower() for n in known_users}, url_for_user)
-    return sanitise(_convert(source, md, limits.seconds))
+    return sanitise(_convert(source, md, limits))
 
 
 def html_to_text(html: str) -> str:

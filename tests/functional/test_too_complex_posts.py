@@ -54,3 +54,24 @@ def test_api_too_complex_body_gives_json_400(client, factory, alice):
     error = response.get_json()["error"]
     assert error["code"] == "too_complex" and error["field"] == "body"
     assert "square brackets" in error["message"]
+
+
+def test_private_message_and_help_article_refuse_too_complex_text(app, factory, alice):
+    from forum.models import Role
+    from knowledgebase import services as kb
+    from moderation import services as moderation
+    from moderation.models import PrivateConversation
+
+    thread = factory.thread(alice)
+    post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    conversation = PrivateConversation(customer_id=alice.id, thread_id=thread.id,
+                                       post_id=post.id, subject="Help")
+    db.session.add(conversation)
+    db.session.flush()
+    with pytest.raises(services.TooComplex, match="table rows"):
+        moderation.post_private_message(conversation, actor=alice, body=TABLE)
+    with pytest.raises(services.ValidationError, match="at most"):
+        moderation.post_private_message(conversation, actor=alice, body="x" * 50_001)
+    staff = factory.user("sam", role=Role.STAFF)
+    with pytest.raises(services.TooComplex, match="square brackets"):
+        kb.create_article(actor=staff, title="Slow article", body=BRACKETS)

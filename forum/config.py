@@ -46,6 +46,16 @@ def defaults(instance_path: str) -> dict:
         "API_LIMIT": "300 per minute",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_POST_LENGTH": 50_000,
+        # Rendering has a bounded cost (forum/rendering.py): texts beyond these are refused
+        # with a message naming what to simplify. Realistic posts (50-row tables, dozens of
+        # links, a few nested lists and quotes) stay far below them.
+        "RENDER_MAX_BRACKET_DEPTH": 32,  # [ ] or ( ) open at once within one paragraph
+        "RENDER_MAX_LINKS": 500,
+        "RENDER_MAX_TABLE_ROWS": 1000,  # lines holding a |
+        "RENDER_MAX_NESTING": 32,  # list and quote levels
+        "RENDER_MAX_HTML_TAGS": 1000,  # raw <tag openings
+        "RENDER_MAX_OUTPUT_TAGS": 16_000,  # tags in Markdown's output (bounds the sanitiser)
+        "RENDER_TIME_BUDGET": 1.0,  # seconds of Markdown work per text, checked cooperatively
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

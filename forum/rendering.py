@@ -1,15 +1,25 @@
 """Markdown -> HTML -> sanitised HTML, done once on write.
 
 The sanitiser sits behind sanitise() so replacing bleach is a one-file change.
+
+Rendering has a bounded cost. Python-Markdown is pure Python, so no thread can interrupt it
+and a gunicorn sync worker has no spare thread anyway; instead two things hold together:
+check_complexity() is a linear pre-scan that refuses the shapes whose cost grows faster than
+the text (deep or unclosed brackets and parentheses, thousands of links or table rows, deep
+list/quote nesting), so what reaches Markdown is cheap; and a cooperative deadline, checked
+in every block, tree and inline processor, stops whatever the scan did not foresee. Both
+raise TooComplex, the one documented refusal; a RecursionError becomes one too.
 """
 from __future__ import annotations
 
 import html as htmllib
 import re
 import threading
+import time
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial, wraps
 
 import bleach
 import markdown
@@ -96,6 +106,141 @@ def mention_targets(source: str, existing: set[str]) -> set[str]:
     return {name.lower() for name in targets if name is not None}
 
 
+# -- bounded cost ------------------------------------------------------------------------------
+class TooComplex(ValueError):
+    """The text is too deeply nested, has too many of something, or took too long to render;
+    the message names which, for the author to fix (their text is kept)."""
+
+    def __init__(self, message: str, *, what: str):
+        super().__init__(message)
+        self.message = message
+        self.what = what
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one text may hold before Markdown sees it, and its render time budget."""
+
+    bracket_depth: int = 32  # [ ] and ( ) open at once within one paragraph
+    links: int = 500
+    table_rows: int = 1000  # lines holding a | (table rows, and some prose: generous)
+    nesting: int = 32  # list and quote levels on one line
+    html_tags: int = 1000  # raw <tag openings (Markdown's HTML pass slows down with many)
+    output_tags: int = 16_000  # tags Markdown produced: the sanitiser's cost follows them
+    seconds: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> Limits:
+        """The limits set in the app config (RENDER_MAX_*, RENDER_TIME_BUDGET)."""
+        return cls(
+            bracket_depth=int(config.get("RENDER_MAX_BRACKET_DEPTH", cls.bracket_depth)),
+            links=int(config.get("RENDER_MAX_LINKS", cls.links)),
+            table_rows=int(config.get("RENDER_MAX_TABLE_ROWS", cls.table_rows)),
+            nesting=int(config.get("RENDER_MAX_NESTING", cls.nesting)),
+            html_tags=int(config.get("RENDER_MAX_HTML_TAGS", cls.html_tags)),
+            output_tags=int(config.get("RENDER_MAX_OUTPUT_TAGS", cls.output_tags)),
+            seconds=float(config.get("RENDER_TIME_BUDGET", cls.seconds)),
+        )
+
+
+DEFAULT_LIMITS = Limits()
+# an escaped character (skipped: Markdown reads it as text), a bracket, or a paragraph break
+_BRACKET_SCAN = re.compile(r"\\.|[\[\]()]|\n[ \t]*(?=\n)")
+_LINK_SCAN = re.compile(r"\]\(|\]\[|\]:|<(?:https?|mailto):", re.I)
+# the leading run of list markers and quote marks that opens a line
+_LINE_LEAD = re.compile(r"([ \t]*)((?:(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$))[ \t]*)*)", re.M)
+_TAG_SCAN = re.compile(r"</?[A-Za-z!?]")
+_LINE_MARKER = re.compile(r">|[-*+]|\d{1,9}[.)]")
+
+
+def _bracket_depth(source: str) -> tuple[int, str]:
+    """The most brackets (or parentheses) open at once in any paragraph, and which kind."""
+    deepest, kind, square, round_ = 0, "[", 0, 0
+    for m in _BRACKET_SCAN.finditer(source):
+        ch = m.group()
+        if ch == "[":
+            square += 1
+            if square > deepest:
+                deepest, kind = square, "["
+        elif ch == "(":
+            round_ += 1
+            if round_ > deepest:
+                deepest, kind = round_, "("
+        elif ch == "]":
+            square = max(0, square - 1)
+        elif ch == ")":
+            round_ = max(0, round_ - 1)
+        elif ch[0] == "\n":
+            square = round_ = 0
+    return deepest, kind
+
+
+def _nesting_depth(source: str) -> int:
+    """The deepest list/quote nesting any line opens (indentation counts four spaces a level)."""
+    deepest = 0
+    for m in _LINE_LEAD.finditer(source):
+        markers = len(_LINE_MARKER.findall(m.group(2)))
+        if markers:
+            deepest = max(deepest, markers + len(m.group(1).expandtabs(4)) // 4)
+    return deepest
+
+
+def check_complexity(source: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse, in linear time, the shapes whose rendering cost grows faster than the text."""
+    depth, kind = _bracket_depth(source)
+    if depth > limits.bracket_depth:
+        name = "square brackets [ ]" if kind == "[" else "parentheses ( )"
+        raise TooComplex(f"The text nests or leaves open too many {name}: {depth} at once in "
+                         f"one paragraph (at most {limits.bracket_depth}).", what="brackets")
+    links = len(_LINK_SCAN.findall(source))
+    if links > limits.links:
+        raise TooComplex(f"The text has too many links: {links} (at most {limits.links}).",
+                         what="links")
+    rows = source.count("|") and sum(1 for line in source.splitlines() if "|" in line)
+    if rows > limits.table_rows:
+        raise TooComplex(f"The text has too many table rows: {rows} lines with a | "
+                         f"(at most {limits.table_rows}).", what="table_rows")
+    tags = len(_TAG_SCAN.findall(source))
+    if tags > limits.html_tags:
+        raise TooComplex(f"The text has too many HTML tags: {tags} (at most "
+                         f"{limits.html_tags}).", what="html_tags")
+    nesting = _nesting_depth(source)
+    if nesting > limits.nesting:
+        raise TooComplex(f"Lists or quotes are nested too deeply: {nesting} levels "
+                         f"(at most {limits.nesting}).", what="nesting")
+
+
+class _Deadline:
+    """The time a render must finish by; every Markdown processor checks it on entry."""
+
+    def __init__(self):
+        self.at = float("inf")
+
+    def check(self) -> None:
+        if time.monotonic() > self.at:
+            raise TooComplex("The text is too complex to display: it took too long to render. "
+                             "Please simplify its formatting.", what="time")
+
+
+def _checked(method, deadline: _Deadline):
+    @wraps(method)
+    def run(*args, **kwargs):
+        deadline.check()
+        return method(*args, **kwargs)
+    return run
+
+
+def _guard(md: markdown.Markdown, deadline: _Deadline) -> None:
+    """Make every processor of md check the deadline each time it is handed work."""
+    for processor in md.inlinePatterns:
+        processor.handleMatch = _checked(processor.handleMatch, deadline)
+    for processor in md.parser.blockprocessors:
+        processor.run = _checked(processor.run, deadline)
+    for registry in (md.preprocessors, md.treeprocessors, md.postprocessors):
+        for processor in registry:
+            processor.run = _checked(processor.run, deadline)
+
+
 def _set_rel(attrs, new=False):
     attrs[(None, "rel")] = LINK_REL
     return attrs
@@ -139,6 +284,8 @@ def _markdown(known: set[str], url_for_user: Callable[[str], str]) -> markdown.M
             output_format="html",
         )
         md.mention_processor = md.inlinePatterns["mention"]
+        md.deadline = _Deadline()
+        _guard(md, md.deadline)
         _local.markdown = md
     md.reset()
     md.mention_processor.known = known
@@ -146,14 +293,42 @@ def _markdown(known: set[str], url_for_user: Callable[[str], str]) -> markdown.M
     return md
 
 
+def _convert(source: str, md: markdown.Markdown, limits: Limits) -> str:
+    """md.convert within the budget; a failed converter is dropped (its parser state is
+    left half-way) and the next render builds a fresh one."""
+    md.deadline.at = time.monotonic() + limits.seconds
+    try:
+        html = md.convert(source)
+        md.deadline.check()
+    except RecursionError:
+        _local.markdown = None
+        raise TooComplex("The text is nested too deeply to display. Please simplify its "
+                         "formatting.", what="nesting") from None
+    except BaseException:
+        _local.markdown = None
+        raise
+    finally:
+        md.deadline.at = float("inf")
+    if html.count("<") > limits.output_tags:  # bleach is not interruptible: bound its work
+        raise TooComplex("The text has too much formatting to display (too many emphasised "
+                         "words, cells or links). Please simplify it.", what="formatting")
+    return html
+
+
 def render(
     source: str,
     known_users: Iterable[str] = (),
     url_for_user: Callable[[str], str] = lambda name: f"/u/{name}",
+    *,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> str:
-    """Render a post's Markdown to safe HTML; @mentions of known users become links."""
+    """Render a post's Markdown to safe HTML; @mentions of known users become links.
+
+    Raises TooComplex (and nothing else for any text) when the text is beyond limits or
+    does not render within limits.seconds."""
+    check_complexity(source, limits)
     md = _markdown({n.lower() for n in known_users}, url_for_user)
-    return sanitise(md.convert(source))
+    return sanitise(_convert(source, md, limits))
 
 
 def html_to_text(html: str) -> str:

@@ -73,6 +73,14 @@ class ValidationError(ServiceError):
     status = 400
 
 
+class TooComplex(ValidationError):
+    """The text is within the length limit but too deeply nested, has too many links or
+    table rows, or takes too long to render; the message names which."""
+
+    code = "too_complex"
+    status = 400
+
+
 class PermissionDenied(ServiceError):
     """The actor may not do this."""
 
@@ -531,7 +539,30 @@ def _check_body(body: str) -> str:
     limit = current_app.config["MAX_POST_LENGTH"]
     if len(body) > limit:
         raise ValidationError(f"Posts are at most {limit} characters.", field="body")
+    check_complexity(body)
     return body
+
+
+def render_limits() -> rendering.Limits:
+    """The renderer's limits from the app config (RENDER_MAX_*, RENDER_TIME_BUDGET)."""
+    return rendering.Limits.from_config(current_app.config)
+
+
+def check_complexity(body: str) -> None:
+    """Refuse, before screening or rendering, a text the renderer would refuse anyway."""
+    try:
+        rendering.check_complexity(body, render_limits())
+    except rendering.TooComplex as exc:
+        raise TooComplex(exc.message, field="body") from None
+
+
+def render_markdown(body: str, known_users=()) -> str:
+    """Every rendered text goes through here: the configured limits, and a refusal the
+    forms and the API show as a 400 that keeps the author's text."""
+    try:
+        return rendering.render(body, known_users, limits=render_limits())
+    except rendering.TooComplex as exc:
+        raise TooComplex(exc.message, field="body") from None
 
 
 def _render(body: str) -> tuple[str, list[User]]:
@@ -546,7 +577,7 @@ def _render(body: str) -> tuple[str, list[User]]:
     )
     targets = rendering.mention_targets(body, {u.username for u in users})
     users = [u for u in users if u.username_key in targets]
-    html = rendering.render(body, [u.username for u in users])
+    html = render_markdown(body, [u.username for u in users])
     return html, users
 
 

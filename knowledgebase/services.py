@@ -14,7 +14,7 @@ from flask import current_app, url_for
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from forum import rendering, search
+from forum import search
 from forum import services as forum_services
 from forum.extensions import db
 from forum.models import Category, NotificationKind, PostStatus, Thread, User, utcnow
@@ -96,6 +96,7 @@ def _check_body(body: str) -> str:
         raise ValidationError("Please write the article's text.", field="body")
     if len(body) > BODY_MAX:
         raise ValidationError(f"Articles are at most {BODY_MAX:,} characters.", field="body")
+    forum_services.check_complexity(body)
     return body
 
 
@@ -185,7 +186,7 @@ def new_article(
     title, body = _check_title(title), _check_body(body)
     article = Article(
         title=title, slug="", summary=_check_summary(summary), body_source=body,
-        body_html=rendering.render(body), tags=text.clean_tags(tags),
+        body_html=forum_services.render_markdown(body), tags=text.clean_tags(tags),
         category_id=_check_category(category), author_id=actor.id,
         review_interval_days=_check_interval(review_interval_days),
     )
@@ -216,7 +217,7 @@ def update_article(
     _set_slug(article, slug or (title if title != article.title else article.slug))
     if before[:5] != (title, summary, body, tags, category_id):
         article.title, article.summary, article.tags = title, summary, tags
-        article.body_source, article.body_html = body, rendering.render(body)
+        article.body_source, article.body_html = body, forum_services.render_markdown(body)
         article.category_id = category_id
         _add_revision(article, actor, note)
     if before != (article.title, article.summary, article.body_source, article.tags,

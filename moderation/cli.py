@@ -1,6 +1,7 @@
 """flask --app wsgi moderation dry-run | evaluate | train."""
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -38,7 +39,10 @@ def dry_run() -> None:
     """
     rules, config = _live_settings()
     model = runtime().model()
-    for result in dryrun.run(sys.stdin, rules=rules, model=model, config=config):
+    # undecodable bytes become U+FFFD: a bad line gets its own answer, not a crash
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") \
+        if hasattr(sys.stdin, "buffer") else sys.stdin
+    for result in dryrun.run(stdin, rules=rules, model=model, config=config):
         click.echo(json.dumps(result, ensure_ascii=False))
 
 

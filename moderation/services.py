@@ -10,7 +10,7 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
-from forum import permissions, rendering, restrictions
+from forum import permissions, restrictions
 from forum import services as forum_services
 from forum.extensions import db
 from forum.models import (
@@ -401,7 +401,7 @@ def _open_private_followup(post: Post, original: str, explanation: str) -> None:
     db.session.flush()
     db.session.add(PrivateMessage(
         conversation_id=conversation.id, author_id=post.author_id, body_source=original,
-        body_html=rendering.render(original),
+        body_html=forum_services.render_markdown(original),
     ))
     audit.record(AuditAction.PRIVATE_FOLLOWUP, actor=None, target_type="conversation",
                  target_id=conversation.id, subject_user_id=post.author_id, rule_code="R4",
@@ -415,8 +415,11 @@ def post_private_message(conversation: PrivateConversation, *, actor: User, body
     body = (body or "").strip()
     if not body:
         raise ValidationError("Please write a message.", field="body")
+    limit = current_app.config["MAX_POST_LENGTH"]
+    if len(body) > limit:
+        raise ValidationError(f"Messages are at most {limit} characters.", field="body")
     message = PrivateMessage(conversation_id=conversation.id, author_id=actor.id,
-                             body_source=body, body_html=rendering.render(body))
+                             body_source=body, body_html=forum_services.render_markdown(body))
     db.session.add(message)
     if actor.id != conversation.customer_id:
         _notify(conversation.customer_id, None,

@@ -1,6 +1,9 @@
 """flask moderation dry-run | evaluate | train."""
 import json
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from forum.extensions import db
@@ -53,3 +56,45 @@ def test_train_uses_moderator_decisions_and_logs(app):
     info = json.loads(result.output.strip().splitlines()[-1])
     assert info["version"] >= 2 and info["extra_examples"] == 1
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "model_trained"))
+
+
+BAD_LINES = [
+    "not json", "[1, 2]", "42", "null", '"text"', "", "   ", '{"id": "no-body"}',
+    '{"id": "t", "body": 5}', '{"id": "a", "body": "hi", "author": [1]}',
+    '{"id": "n", "body": "hi", "author": {"trust_level": "high"}}',
+    '{"id": "h", "body": "hi", "author": {"post_count": 1e400}}',
+    '{"id": "x", "body": "hi", "author": {"account_age_days": -1}}',
+    '{"id": {"nested": 1}, "body": "hi"}', '{"id": "big", "body": "hi", "author": 99}',
+    "[" * 50_000, '{"id": "z", "body": "hi", "title": ["a"]}',
+]
+
+
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(
+    st.text(max_size=60).map(lambda t: t.replace("\n", " ").replace("\r", " ")),
+    st.dictionaries(st.sampled_from(["id", "body", "title", "author"]),
+                    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
+                              st.text(max_size=20), st.lists(st.integers(), max_size=3),
+                              st.dictionaries(st.sampled_from(["trust_level", "post_count"]),
+                                              st.one_of(st.integers(), st.floats(),
+                                                        st.text(max_size=5)))),
+                    max_size=4).map(json.dumps),
+), min_size=150, max_size=150))
+def test_dry_run_answers_every_line_of_a_fuzzed_mix_and_goes_on(app_for_fuzz, fuzzed):
+    good = [json.dumps(line) for line in LINES]
+    lines = good[:1] + BAD_LINES + fuzzed + good[1:]
+    result = app_for_fuzz.test_cli_runner().invoke(args=["moderation", "dry-run"],
+                                                   input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert len(out) == len(lines)
+    assert (out[0]["id"], out[0]["action"]) == ("crit", "publish")
+    assert out[-2]["id"] == "card" and "4111" not in out[-2]["body"]
+    assert out[-1]["id"] == "attack" and out[-1]["action"] in ("hold", "reject")
+    assert all("error" in o for o in out[1:1 + len(BAD_LINES)])
+    assert all(("error" in o) != ("action" in o) for o in out)
+
+
+@pytest.fixture
+def app_for_fuzz(app):
+    return app

@@ -40,6 +40,9 @@ per_ip = limiter.limit(
 register_per_ip = limiter.limit(
     lambda: current_app.config["REGISTER_LIMIT_PER_IP"], key_func=get_remote_address,
     methods=["POST"], scope="register",
+    # accounts made count, not tries: a person corrected by the form (a taken or lookalike
+    # name, a weak password) is not locked out; per_ip still bounds a flood of attempts
+    deduct_when=lambda response: response.status_code < 400,
 )
 per_account = limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,

@@ -55,6 +55,17 @@ def test_register_limited_per_address(limited):
     assert codes[2] == 429 and 429 not in codes[:2]
 
 
+def test_register_limit_counts_accounts_made_not_corrected_forms(limited):
+    client = limited(REGISTER_LIMIT_PER_IP="2 per hour").test_client()
+    refused = [client.post("/register", data={
+        "username": f"fresh{n}", "email": f"fresh{n}@example.com", "password": "short"}
+    ).status_code for n in range(4)]
+    assert refused == [400] * 4
+    assert client.post("/register", data={
+        "username": "fresh", "email": "fresh@example.com", "password": PASSWORD}
+    ).status_code == 303
+
+
 @pytest.mark.parametrize(("proxies", "expected"), [(0, [400, 400, 429]), (1, [400, 400, 400])])
 def test_login_limit_per_address_believes_forwarded_for_only_behind_configured_proxies(
         limited, proxies, expected):

@@ -21,7 +21,7 @@ from confusable_homoglyphs.confusables import confusables_data
 # Digits and signs that stand for letters in names; `1`, `I` and `|` join `l` (sans-serif).
 _ASCII_LOOKALIKES = str.maketrans({
     "0": "o", "1": "l", "I": "l", "|": "l", "!": "l", "3": "e", "4": "a", "@": "a",
-    "5": "s", "$": "s", "7": "t", "8": "b", "9": "g", "6": "b",
+    "5": "s", "$": "s", "7": "t", "8": "b", "9": "g",
 })
 _PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 _SEPARATORS = re.compile(r"[\s._\-'`´‘’\"()\[\]{}<>,:;/\\*~+=#^&%?]+")

@@ -90,7 +90,7 @@ def create_category():
     return _categories_page(form, 400)
 
 
-@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@bp.route("/categories/<id:category_id>", methods=["GET", "POST"])
 def edit_category(category_id: int):
     """Rename or re-describe a category."""
     category = _category(category_id)
@@ -111,14 +111,14 @@ def edit_category(category_id: int):
     return render_template("admin/category_edit.html", form=form, category=category), status
 
 
-@bp.post("/categories/<int:category_id>/up")
+@bp.post("/categories/<id:category_id>/up")
 def move_up(category_id: int):
     """Move a category one place up."""
     services.move_category(_category(category_id), -1, actor=me())
     return redirect(url_for("admin.index"), 303)
 
 
-@bp.post("/categories/<int:category_id>/down")
+@bp.post("/categories/<id:category_id>/down")
 def move_down(category_id: int):
     """Move a category one place down."""
     services.move_category(_category(category_id), 1, actor=me())
@@ -151,7 +151,7 @@ def users():
     return _users_page()
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 def set_role(user_id: int):
     """Give someone a role."""
     user = db.get_or_404(User, user_id, description="That person does not exist.")

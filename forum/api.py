@@ -10,6 +10,7 @@ from werkzeug.exceptions import BadRequest
 from forum import openapi, permissions, queries, screening, search, services
 from forum.extensions import csrf, db, limiter
 from forum.models import Category, Post, Thread, User
+from forum.queries import ID_MAX
 from forum.search import SearchHit, SearchQuery
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -105,9 +106,39 @@ def _json_body() -> dict:
         data = request.get_json(force=True)
     except BadRequest as exc:
         raise ApiError(400, "bad_json", "The request body is not valid JSON.") from exc
+    except RecursionError as exc:  # Python's parser gives up around 1,000 levels
+        raise ApiError(400, "bad_json", "The request body is nested too deeply.") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", "The request body must be a JSON object.")
+    _check_values(data)
     return data
+
+
+JSON_DEPTH_MAX = 32  # far beyond any request this API takes
+
+
+def _check_values(value, depth: int = 0) -> None:
+    """400 for what no database stores the same way: NUL bytes, lone surrogates, ids out
+    of range, absurd nesting (PostgreSQL refuses the first three; SQLite keeps or breaks)."""
+    if depth > JSON_DEPTH_MAX:
+        raise ApiError(400, "bad_json", "The request body is nested too deeply.")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_values(key, depth + 1)
+            _check_values(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_values(item, depth + 1)
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise ApiError(400, "invalid", "Text may not contain NUL (\\u0000) characters.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ApiError(400, "invalid", "Text may not contain unpaired surrogates "
+                           "(\\ud800-\\udfff).") from exc
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > ID_MAX:
+        raise ApiError(400, "invalid", f"Numbers in the body are at most {ID_MAX}.")
 
 
 def _text(data: dict, name: str, *, required: bool = True) -> str | None:
@@ -284,7 +315,7 @@ def create_thread():
     return _created(_thread_document(thread, author), existed, location)
 
 
-@bp.get("/threads/<int:thread_id>")
+@bp.get("/threads/<id:thread_id>")
 def get_thread(thread_id: int):
     """A thread with its posts; ?page= pages the replies."""
     viewer = _viewer()
@@ -292,7 +323,7 @@ def get_thread(thread_id: int):
     return jsonify(_thread_document(thread, viewer, _page_arg()))
 
 
-@bp.post("/threads/<int:thread_id>/posts")
+@bp.post("/threads/<id:thread_id>/posts")
 def create_post(thread_id: int):
     """Reply to a thread as the token's owner."""
     author = _viewer(required=True)
@@ -303,6 +334,17 @@ def create_post(thread_id: int):
     post = services.reply(thread, author=author, body=body, client_token=token)
     location = url_for("api.get_thread", thread_id=thread.id)
     return _created(_reply_document(post, thread), existed, location)
+
+
+def _search_category(ref: str) -> int | None:
+    """The search filter's category id; a category that does not exist is 404 not_found,
+    since any string may name one (400 is for values the document rules out)."""
+    if not ref:
+        return None
+    category = services.find_category(ref)
+    if category is None:
+        raise ApiError(404, "not_found", f"No category matches {ref!r}.", field="category")
+    return category.id
 
 
 @bp.get("/search")
@@ -316,7 +358,7 @@ def search_threads():
     query = SearchQuery(
         text=search.clean_query(request.args["q"]), page=_page_arg(),
         per_page=current_app.config["SEARCH_PER_PAGE"],
-        category_id=_category(category_ref).id if category_ref else None, solved=_solved_arg(),
+        category_id=_search_category(category_ref), solved=_solved_arg(),
     )
     result = search.run(db.session, query)
     categories = {c.id: c for c in services.list_categories()}

@@ -8,13 +8,17 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from forum import config as config_module
 from forum import search
 from forum.extensions import csrf, db, limiter, login_manager, migrate
+from forum.queries import ID_MAX
 
 ROOT = Path(__file__).resolve().parent.parent
+DB_RETRY_AFTER = 30  # seconds a client should wait while the database is unreachable
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: ; "
@@ -43,12 +47,22 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     _trust_proxies(app)
+    app.url_map.converters["id"] = IdConverter  # before any blueprint adds a rule
     _init_extensions(app)
     _warn_unshared_limits(app)
     _register_features(app)
     _install_error_handlers(app)
     app.after_request(_security_headers)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """A row id in a URL: 1..ID_MAX, anything else 404s before the database is asked."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -152,8 +166,28 @@ def _install_error_handlers(app: Flask) -> None:
     names = {
         400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
         405: "method_not_allowed", 413: "too_large", 429: "rate_limited",
-        500: "server_error",
+        500: "server_error", 503: "unavailable",
     }
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: Exception):
+        # the pool reconnects on a later request (pre-ping); tell the client when to retry
+        app.logger.error("database unavailable: %s", exc)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is what failed
+            db.session.remove()
+        headers = {"Retry-After": str(DB_RETRY_AFTER)}
+        if _wants_json():
+            body = {"error": {"code": "unavailable", "message":
+                              "The service is briefly unavailable; try again shortly."}}
+            return jsonify(body), 503, headers
+        # straight from the Jinja environment: context processors would ask the database
+        page = app.jinja_env.get_template("errors/503.html").render(
+            retry_after=DB_RETRY_AFTER, request=request)
+        return page, 503, headers
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

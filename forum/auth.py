@@ -272,7 +272,7 @@ def create_token():
     return _settings(new_token=raw)
 
 
-@bp.post("/settings/tokens/<int:token_id>/revoke")
+@bp.post("/settings/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     """Stop a token from working."""

@@ -54,6 +54,8 @@ def forbidden(codes, description: str) -> dict:
 
 
 STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+# a row id: the URL converter 404s and JSON bodies 400 outside this (PostgreSQL integer)
+ROW_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 
 
@@ -176,7 +178,7 @@ def _page_parameter(description: str) -> dict:
             "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1}}
 
 
-THREAD_ID = {"name": "thread_id", "in": "path", "required": True, "schema": INTEGER}
+THREAD_ID = {"name": "thread_id", "in": "path", "required": True, "schema": ROW_ID}
 
 
 def _posting_refused() -> dict:
@@ -231,11 +233,11 @@ def _search_path() -> dict:
             query("q", STRING, "Words to find; an empty or junk query gives no results "
                   "(the parameter itself is required).", required=True),
             _page_parameter("Page of results."),
-            query("category", STRING, "Category id, slug or name."),
+            query("category", STRING, "Category id, slug or name; 404 when none matches."),
             query("solved", BOOLEAN, "Only solved (true) or unsolved (false) threads."),
         ],
         "responses": {"200": _json(_ref("SearchResults"), "Matching documents."),
-                      **_errors(400, 401, 403, 429)},
+                      **_errors(400, 401, 403, 404, 429)},
     }}}
 
 

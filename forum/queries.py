@@ -23,6 +23,17 @@ from forum.models import (
     Vote,
 )
 
+ID_MAX = 2**31 - 1  # PostgreSQL integer: no row has a larger id on either database
+
+
+def as_id(value) -> int:
+    """A row id from a query string or form (for `type=`): ValueError outside 1..ID_MAX, so
+    a huge number is "no such row", never an overflow in the database driver."""
+    number = int(value)
+    if not 1 <= number <= ID_MAX:
+        raise ValueError(f"id out of range: {value!r}")
+    return number
+
 
 class ThreadFilter(enum.StrEnum):
     """The thread list's tabs."""

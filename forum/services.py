@@ -41,6 +41,7 @@ from forum.models import (
     Vote,
     utcnow,
 )
+from forum.queries import ID_MAX
 from forum.screening import Screening, ScreenRequest, SubmissionKind
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{2,31}$")
@@ -511,7 +512,8 @@ def find_category(ref: int | str | None) -> Category | None:
     if ref is None or ref == "":
         return None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        return db.session.get(Category, int(ref))
+        number = int(ref)  # past the integer column no row exists; the driver would overflow
+        return db.session.get(Category, number) if 1 <= number <= ID_MAX else None
     return db.session.scalar(
         select(Category).where(
             (Category.slug == str(ref).lower()) | (func.lower(Category.name) == str(ref).lower())

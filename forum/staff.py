@@ -57,7 +57,7 @@ def synonym_create():
     return _save_synonym(None)
 
 
-@bp.post("/synonyms/<int:group_id>")
+@bp.post("/synonyms/<id:group_id>")
 @login_required
 def synonym_update(group_id: int):
     """Change a group's words."""
@@ -65,7 +65,7 @@ def synonym_update(group_id: int):
     return _save_synonym(_group(group_id))
 
 
-@bp.post("/synonyms/<int:group_id>/delete")
+@bp.post("/synonyms/<id:group_id>/delete")
 @login_required
 def synonym_delete(group_id: int):
     """Remove a group."""

@@ -81,6 +81,25 @@ def _fresh_identity() -> None:
     g.pop("ended_session_user", None)  # set by the user loader for a stale session cookie
 
 
+@bp.before_app_request
+def _drop_nul_bytes() -> None:
+    """NUL (U+0000) is refused by PostgreSQL and kept by SQLite: strip it from forms and
+    query strings so both databases store the same text and nothing else typed is lost;
+    the API, whose callers read errors, is told with a 400 instead."""
+    dirty = [name for name, source in (("form", request.form), ("args", request.args))
+             if any("\x00" in key or "\x00" in value for key, value in source.items(multi=True))]
+    if not dirty:
+        return
+    if request.path.startswith("/api/"):
+        abort(400, "Query parameters may not contain NUL (%00) characters.")
+    for name in dirty:
+        cleaned = type(getattr(request, name))(
+            (key.replace("\x00", ""), value.replace("\x00", ""))
+            for key, value in getattr(request, name).items(multi=True))
+        setattr(request, name, cleaned)
+    flash("NUL characters were removed from what you sent; nothing else was changed.", "info")
+
+
 def _poster_key() -> str:
     """Posting limits count per person (per address for the anonymous)."""
     if current_user.is_authenticated:
@@ -200,7 +219,7 @@ def _post_url(post) -> str:
 
 def _quote_text(thread) -> str:
     """The ?quote=<post id> block quote for the reply box, if that post can be quoted."""
-    post_id = request.args.get("quote", type=int)
+    post_id = request.args.get("quote", type=queries.as_id)
     post = queries.get_post(post_id) if post_id else None
     if post is None or post.thread_id != thread.id or post.status is not PostStatus.PUBLISHED:
         return ""
@@ -214,8 +233,8 @@ def _render_thread(thread, form, status: int = 200):
     return render_template("forum/thread.html", view=view, thread=thread, form=form), status
 
 
-@bp.get("/t/<int:thread_id>")
-@bp.get("/t/<int:thread_id>/<slug>")
+@bp.get("/t/<id:thread_id>")
+@bp.get("/t/<id:thread_id>/<slug>")
 def thread(thread_id: int, slug: str | None = None):
     """The question, its accepted answer, a page of replies and the reply box."""
     found = _viewable_thread(thread_id)
@@ -227,7 +246,7 @@ def thread(thread_id: int, slug: str | None = None):
     return response
 
 
-@bp.post("/t/<int:thread_id>/reply")
+@bp.post("/t/<id:thread_id>/reply")
 @login_required
 @posting_limit
 def reply(thread_id: int):
@@ -279,7 +298,7 @@ def _typical_answer() -> str | None:
 
 
 # -- one post --------------------------------------------------------------------------------------
-@bp.get("/p/<int:post_id>")
+@bp.get("/p/<id:post_id>")
 def post(post_id: int):
     """A permalink: the thread page the post is on, scrolled to it (a hidden question's link
     still opens its thread, where the question shows collapsed)."""
@@ -289,7 +308,7 @@ def post(post_id: int):
     return redirect(_post_url(_viewable_post(post_id)))
 
 
-@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
     """Edit a post (and, for the question, the title); every edit keeps a revision."""
@@ -314,7 +333,7 @@ def edit(post_id: int):
     return render_template("forum/edit.html", form=form, post=found, draft=draft), status
 
 
-@bp.post("/p/<int:post_id>/delete")
+@bp.post("/p/<id:post_id>/delete")
 @login_required
 def delete(post_id: int):
     """Soft-delete a post: it keeps its place with a 'deleted' note."""
@@ -360,7 +379,7 @@ def _diff(old: str, new: str) -> list[tuple[str, str]]:
             for line in lines if not line.startswith(("---", "+++"))]
 
 
-@bp.get("/p/<int:post_id>/history")
+@bp.get("/p/<id:post_id>/history")
 def history(post_id: int):
     """Every revision of a post with what changed each time."""
     found = _viewable_post(post_id)
@@ -370,7 +389,7 @@ def history(post_id: int):
     return render_template("forum/history.html", post=found, entries=list(reversed(entries)))
 
 
-@bp.post("/p/<int:post_id>/accept")
+@bp.post("/p/<id:post_id>/accept")
 @login_required
 def accept(post_id: int):
     """Mark a reply as the accepted answer."""
@@ -383,7 +402,7 @@ def accept(post_id: int):
     return redirect(_post_url(found), 303)
 
 
-@bp.post("/t/<int:thread_id>/unaccept")
+@bp.post("/t/<id:thread_id>/unaccept")
 @login_required
 def unaccept(thread_id: int):
     """Take the accepted mark away."""
@@ -396,7 +415,7 @@ def unaccept(thread_id: int):
     return redirect(thread_url(found), 303)
 
 
-@bp.post("/p/<int:post_id>/vote")
+@bp.post("/p/<id:post_id>/vote")
 @login_required
 def vote(post_id: int):
     """Vote a post helpful."""
@@ -415,7 +434,7 @@ def _refused_here(exc: services.ServiceError, back: str):
     return redirect(back, 303)
 
 
-@bp.post("/p/<int:post_id>/unvote")
+@bp.post("/p/<id:post_id>/unvote")
 @login_required
 def unvote(post_id: int):
     """Take a helpful vote back."""
@@ -424,7 +443,7 @@ def unvote(post_id: int):
     return redirect(_post_url(found), 303)
 
 
-@bp.post("/t/<int:thread_id>/follow")
+@bp.post("/t/<id:thread_id>/follow")
 @login_required
 def follow(thread_id: int):
     """Hear about every reply."""
@@ -434,7 +453,7 @@ def follow(thread_id: int):
     return redirect(thread_url(found), 303)
 
 
-@bp.post("/t/<int:thread_id>/unfollow")
+@bp.post("/t/<id:thread_id>/unfollow")
 @login_required
 def unfollow(thread_id: int):
     """Stop hearing about replies."""
@@ -464,7 +483,7 @@ def notifications():
     return render_template("forum/notifications.html", page=page)
 
 
-@bp.get("/notifications/<int:notification_id>")
+@bp.get("/notifications/<id:notification_id>")
 @login_required
 def open_notification(notification_id: int):
     """Mark one notification read and go to what it is about."""
@@ -495,7 +514,7 @@ def search_page():
     raw = request.args.get("q", "")
     text = search.clean_query(raw)
     categories = services.list_categories()
-    category_id = request.args.get("category", type=int)
+    category_id = request.args.get("category", type=queries.as_id)
     solved = {"yes": True, "no": False}.get(request.args.get("solved", ""))
     result = None
     if any(ch.isalnum() for ch in text):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request, url_for
 
 from forum import api as forum_api
-from forum import search
+from forum import openapi, search
 from forum.extensions import db
 from forum.models import User
 from forum.search import SearchQuery
@@ -70,7 +70,7 @@ def suggest():
     return jsonify({"results": [s.as_json() for s in found]})
 
 
-@bp.get("/articles/<int:article_id>")
+@bp.get("/articles/<id:article_id>")
 def get_article(article_id: int):
     """A published article (staff tokens also see drafts and archived ones)."""
     viewer: User | None = forum_api.viewer()
@@ -205,7 +205,7 @@ def contribute_openapi(document: dict) -> None:
         "operationId": "getArticle", "tags": ["knowledge base"], "security": public,
         "summary": "One help article (staff tokens also see unpublished ones)",
         "parameters": [{"name": "article_id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
+                        "schema": openapi.ROW_ID}],
         "responses": {"200": _json(_ref("Article"), "The article."),
                       **_errors(401, 403, 404, 429)},
     }}

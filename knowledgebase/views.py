@@ -112,7 +112,7 @@ def tag(tag: str):
                            description="", category=None, articles=queries.tagged_articles(tag))
 
 
-@bp.get("/a/<int:article_id>")
+@bp.get("/a/<id:article_id>")
 def article_by_id(article_id: int):
     """A stable address by number: redirects to the article's current slug."""
     found = _article_or_404(article_id)
@@ -190,7 +190,7 @@ def search_click(token: str):
 @limiter.limit("120 per minute", methods=["POST"])
 def ask_event():
     """kb.js reports that the ask form showed suggestions, or that one was opened."""
-    doc_id = request.form.get("id", type=int)
+    doc_id = request.form.get("id", type=forum_queries.as_id)
     services.record_ask_event(request.form.get("token", ""), request.form.get("event", ""),
                               doc_type=request.form.get("type"), doc_id=doc_id)
     return "", 204
@@ -228,7 +228,7 @@ def recompute_clusters():
     return redirect(url_for(".dashboard"), 303)
 
 
-@bp.get("/staff/clusters/<int:cluster_id>")
+@bp.get("/staff/clusters/<id:cluster_id>")
 @staff_only
 def cluster(cluster_id: int):
     """One cluster: its questions and best answers; split, merge, dismiss or promote it."""
@@ -237,7 +237,7 @@ def cluster(cluster_id: int):
     return render_template("knowledgebase/staff/cluster.html", row=row, others=others)
 
 
-@bp.post("/staff/clusters/<int:cluster_id>/<action>")
+@bp.post("/staff/clusters/<id:cluster_id>/<action>")
 @staff_only
 def cluster_action(cluster_id: int, action: str):
     """Dismiss, reopen, split, merge or promote a cluster."""
@@ -260,7 +260,8 @@ def cluster_action(cluster_id: int, action: str):
         "split": (lambda: clusters.split(found, _ids("thread_ids"), actor=me()),
                   "The chosen questions now form their own cluster."),
         "merge": (lambda: clusters.merge(found, _cluster_or_404(
-            request.form.get("other", 0, type=int)), actor=me()), "Clusters merged."),
+            request.form.get("other", 0, type=forum_queries.as_id)), actor=me()),
+                  "Clusters merged."),
     }
     if action not in actions:
         abort(404)
@@ -270,7 +271,8 @@ def cluster_action(cluster_id: int, action: str):
 
 
 def _ids(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+    return [int(v) for v in request.form.getlist(name)
+            if v.isdigit() and int(v) <= forum_queries.ID_MAX]
 
 
 # -- staff: articles ---------------------------------------------------------------------------
@@ -328,7 +330,7 @@ def new_article():
     return render_template("knowledgebase/staff/edit.html", form=form, article=None), status
 
 
-@bp.route("/staff/articles/<int:article_id>/edit", methods=["GET", "POST"])
+@bp.route("/staff/articles/<id:article_id>/edit", methods=["GET", "POST"])
 @staff_only
 def edit_article(article_id: int):
     """Edit an article; every save is a revision."""
@@ -347,7 +349,7 @@ def edit_article(article_id: int):
     return render_template("knowledgebase/staff/edit.html", form=form, article=found), status
 
 
-@bp.get("/staff/articles/<int:article_id>")
+@bp.get("/staff/articles/<id:article_id>")
 @staff_only
 def staff_article(article_id: int):
     """An article's workspace: state and its next steps, linked threads, feedback."""
@@ -381,7 +383,7 @@ def _moves(article: Article) -> list[tuple[ArticleStatus, str]]:
     return moves
 
 
-@bp.post("/staff/articles/<int:article_id>/status")
+@bp.post("/staff/articles/<id:article_id>/status")
 @staff_only
 def article_status(article_id: int):
     """Move an article to another state."""
@@ -396,7 +398,7 @@ def article_status(article_id: int):
                     f"The article is now {target.label.lower()}.", back)
 
 
-@bp.post("/staff/articles/<int:article_id>/reviewed")
+@bp.post("/staff/articles/<id:article_id>/reviewed")
 @staff_only
 def article_reviewed(article_id: int):
     """Mark an article read through and still right."""
@@ -407,7 +409,7 @@ def article_reviewed(article_id: int):
                     back)
 
 
-@bp.post("/staff/articles/<int:article_id>/threads")
+@bp.post("/staff/articles/<id:article_id>/threads")
 @staff_only
 def link_thread(article_id: int):
     """Tie a community thread to the article."""
@@ -423,7 +425,7 @@ def link_thread(article_id: int):
                     "Thread linked.", back)
 
 
-@bp.post("/staff/articles/<int:article_id>/threads/<int:thread_id>/unlink")
+@bp.post("/staff/articles/<id:article_id>/threads/<id:thread_id>/unlink")
 @staff_only
 def unlink_thread(article_id: int, thread_id: int):
     """Untie a thread from the article."""
@@ -433,7 +435,7 @@ def unlink_thread(article_id: int, thread_id: int):
                     "Thread unlinked.", url_for(".staff_article", article_id=found.id))
 
 
-@bp.get("/staff/articles/<int:article_id>/history")
+@bp.get("/staff/articles/<id:article_id>/history")
 @staff_only
 def history(article_id: int):
     """Every revision, newest first, with what changed."""
@@ -456,7 +458,7 @@ def _history(revisions) -> list[dict]:
     return entries
 
 
-@bp.post("/staff/articles/<int:article_id>/restore/<int:number>")
+@bp.post("/staff/articles/<id:article_id>/restore/<id:number>")
 @staff_only
 def restore(article_id: int, number: int):
     """Bring an old revision back as the newest one."""
@@ -497,7 +499,7 @@ def search_gaps():
 
 
 # -- staff: closing duplicates (the form sits on the thread page) ------------------------------
-@bp.post("/staff/threads/<int:thread_id>/duplicate")
+@bp.post("/staff/threads/<id:thread_id>/duplicate")
 @login_required
 def close_duplicate(thread_id: int):
     """Close a thread as a duplicate of a thread or a published article."""
@@ -539,7 +541,7 @@ def _publish_extra(user: User, granted: bool) -> PersonExtra | None:
     return None
 
 
-@bp.post("/staff/publishers/<int:user_id>")
+@bp.post("/staff/publishers/<id:user_id>")
 @login_required
 def set_publisher(user_id: int):
     """Grant or revoke a staff member's publish right, then back to the People page."""

@@ -14,7 +14,7 @@ bp = forum_api.feature_blueprint("moderation_api", __name__)
 REASONS = [r.value for r in FlagReason]
 
 
-@bp.post("/posts/<int:post_id>/flags")
+@bp.post("/posts/<id:post_id>/flags")
 def flag(post_id: int):
     """Flag a post as the token's owner: {reason, text?}."""
     actor = forum_api.viewer(required=True)
@@ -59,7 +59,7 @@ def contribute_openapi(document: dict) -> None:
         "summary": "Flag a post for moderators (one flag per member per post).",
         "security": [{"bearerAuth": []}],
         "parameters": [{"name": "post_id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
+                        "schema": openapi.ROW_ID}],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/NewFlag"}}}},
         "responses": {

@@ -105,10 +105,21 @@ def to_csv(rows: Iterable[AuditEvent]) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         actor = row.actor.username if row.actor is not None else "system"
-        writer.writerow([row.id, row.created_at.isoformat(), actor, row.action, row.target_type,
-                         row.target_id, row.subject_user_id, row.rule_code or "", row.reason,
-                         row.text_snapshot, _json(row.before), _json(row.after)])
+        writer.writerow([_cell(v) for v in (
+            row.id, row.created_at.isoformat(), actor, row.action, row.target_type,
+            row.target_id, row.subject_user_id, row.rule_code or "", row.reason,
+            row.text_snapshot, _json(row.before), _json(row.after))])
     return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection
+
+
+def _cell(value):
+    """A text cell a spreadsheet will not run: a leading formula character gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from forum.queries import as_id
 from moderation.models import FlagReason, SanctionKind
 
 FLAG_LABELS = {
@@ -70,7 +71,7 @@ class EditApproveForm(FlaskForm):
 class BulkForm(FlaskForm):
     """Approve, reject or hide several selected items at once."""
 
-    items = SelectMultipleField("Items", coerce=int, validate_choice=False,
+    items = SelectMultipleField("Items", coerce=as_id, validate_choice=False,
                                 validators=[DataRequired(message="Select at least one item.")])
     action = SelectField("Action", choices=[SelectChoice("approve", "Approve"),
                                             SelectChoice("reject", "Reject"),

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum import permissions
+from forum import queries as forum_queries
 from forum.extensions import db
 from forum.models import Notification, NotificationKind, Post, Thread, User, utcnow
 from forum.queries import Page
@@ -192,7 +193,7 @@ class QueueFilter:
             source=source if source in {s.value for s in ReviewSource} else "",
             rule=rule if rule in codes else "",
             age=age if age in AGES else "",
-            category_id=args.get("category", type=int),
+            category_id=args.get("category", type=forum_queries.as_id),
         )
 
     def as_args(self) -> dict:

@@ -139,7 +139,7 @@ def _back_to(post) -> str:
     return url_for("forum.index")
 
 
-@public.route("/p/<int:post_id>/flag", methods=["GET", "POST"])
+@public.route("/p/<id:post_id>/flag", methods=["GET", "POST"])
 @login_required
 @flag_limit
 def flag(post_id: int):
@@ -275,7 +275,7 @@ def _item_page(item_id: int, status: int = 200, error: str | None = None, **give
     ), status
 
 
-@bp.get("/items/<int:item_id>")
+@bp.get("/items/<id:item_id>")
 @moderators_only
 def item(item_id: int):
     """One item with its scores, texts, actions and the author's whole history."""
@@ -295,7 +295,7 @@ def _decision(item_id: int, form_name: str, form, decide, message: str):
     return redirect(safe_next(url_for(".queue")), 303)
 
 
-@bp.post("/items/<int:item_id>/claim")
+@bp.post("/items/<id:item_id>/claim")
 @moderators_only
 def claim(item_id: int):
     """Take an item so no other moderator decides it meanwhile."""
@@ -309,7 +309,7 @@ def claim(item_id: int):
     return redirect(safe_next(url_for(".item", item_id=item_id)), 303)
 
 
-@bp.post("/items/<int:item_id>/approve")
+@bp.post("/items/<id:item_id>/approve")
 @moderators_only
 def approve(item_id: int):
     """Publish the post; flags on it are dismissed."""
@@ -319,7 +319,7 @@ def approve(item_id: int):
                      f"Approved item #{item_id}; the post is public.")
 
 
-@bp.post("/items/<int:item_id>/reject")
+@bp.post("/items/<id:item_id>/reject")
 @moderators_only
 def reject(item_id: int):
     """Reject (or only hide) the post citing a rule, with a message to the author."""
@@ -332,7 +332,7 @@ def reject(item_id: int):
         f"{'Hid' if hide else 'Rejected'} item #{item_id} under {form.rule.data}.")
 
 
-@bp.post("/items/<int:item_id>/edit")
+@bp.post("/items/<id:item_id>/edit")
 @moderators_only
 def edit_approve(item_id: int):
     """Fix the text and publish it in one step."""
@@ -361,14 +361,14 @@ def _user_page(user: User, status: int = 200, error: str | None = None, **given)
     ), status
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @moderators_only
 def member(user_id: int):
     """A member's history in one view, with sanctions and the nuke button."""
     return _user_page(_user(user_id))
 
 
-@bp.post("/users/<int:user_id>/sanction")
+@bp.post("/users/<id:user_id>/sanction")
 @moderators_only
 def sanction(user_id: int):
     """Warn, mute, suspend or ban, citing a rule; the member is told why."""
@@ -386,7 +386,7 @@ def sanction(user_id: int):
     return redirect(safe_next(url_for(".member", user_id=user_id)), 303)
 
 
-@bp.post("/users/<int:user_id>/nuke")
+@bp.post("/users/<id:user_id>/nuke")
 @moderators_only
 def nuke(user_id: int):
     """Remove every post of a spam account and ban it."""
@@ -404,7 +404,7 @@ def nuke(user_id: int):
     return redirect(url_for(".member", user_id=user_id), 303)
 
 
-@bp.post("/sanctions/<int:sanction_id>/lift")
+@bp.post("/sanctions/<id:sanction_id>/lift")
 @moderators_only
 def lift(sanction_id: int):
     """End a sanction early."""
@@ -464,7 +464,8 @@ def _appeal_target(target: str) -> dict:
     """"item:3" or "sanction:5", checked to be the signed-in member's own."""
     kind, _, raw = (target or "").partition(":")
     model = {"item": ReviewItem, "sanction": Sanction}.get(kind)
-    row = db.session.get(model, int(raw)) if model and raw.isdigit() else None
+    in_range = raw.isdigit() and int(raw) <= forum_queries.ID_MAX
+    row = db.session.get(model, int(raw)) if model and in_range else None
     owner = getattr(row, "author_id", None) or getattr(row, "user_id", None)
     if row is None or owner != me().id:
         abort(404, "There is no such decision on your record.")
@@ -509,7 +510,7 @@ def appeals():
     return _appeals_page()
 
 
-@bp.post("/appeals/<int:appeal_id>/decide")
+@bp.post("/appeals/<id:appeal_id>/decide")
 @moderators_only
 def decide_appeal(appeal_id: int):
     """Uphold or overturn an appeal; the member is told the outcome."""
@@ -608,7 +609,7 @@ def add_domain():
     return _domains_page(form, 400)
 
 
-@bp.post("/domains/<int:domain_id>/remove")
+@bp.post("/domains/<id:domain_id>/remove")
 @admins_only
 def remove_domain(domain_id: int):
     """Unblock a domain."""
@@ -634,7 +635,7 @@ def rule_versions():
                            versions=queries.rule_versions())
 
 
-@public.get("/rules/versions/<int:version>")
+@public.get("/rules/versions/<id:version>")
 def rule_version(version: int):
     """One version of the rules as it was published, and what changed from the one before."""
     found = queries.rule_version(version)
@@ -685,7 +686,7 @@ def private_list():
                            conversations=queries.conversations_for(me()))
 
 
-@public.route("/private/<int:conversation_id>", methods=["GET", "POST"])
+@public.route("/private/<id:conversation_id>", methods=["GET", "POST"])
 @login_required
 def private(conversation_id: int):
     """One private conversation: only its customer and staff may read or reply."""

@@ -462,9 +462,9 @@ def test_search_missing_q_returns_400_missing_field(client):
     _error(client.get(f"{API}/search"), 400, "missing_field", "q")
 
 
-def test_search_unknown_category_returns_400_with_field(client, factory):
+def test_search_unknown_category_returns_404_with_field(client, factory):
     factory.category("Routers")
-    _error(client.get(f"{API}/search?q=router&category=nowhere"), 400, "invalid", "category")
+    _error(client.get(f"{API}/search?q=router&category=nowhere"), 404, "not_found", "category")
 
 
 def test_search_bad_solved_value_returns_400_with_field(client):

@@ -100,8 +100,9 @@ limiter.shared_limit(
 
 
 # -- reading the request -----------------------------------------------------------------------
-def _json_body() -> dict:
-    """The request's JSON object; 400 for anything else (413 is raised while reading)."""
+def _json_body(*fields: str) -> dict:
+    """The request's JSON object, its named fields only (others are ignored, as the
+    document allows); 400 for anything else (413 is raised while reading)."""
     try:
         data = request.get_json(force=True)
     except BadRequest as exc:
@@ -110,6 +111,7 @@ def _json_body() -> dict:
         raise ApiError(400, "bad_json", "The request body is nested too deeply.") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", "The request body must be a JSON object.")
+    data = {name: data[name] for name in fields if name in data}
     _check_values(data)
     return data
 
@@ -167,11 +169,14 @@ def _category(ref) -> Category | None:
     if ref is None or ref == "":
         categories = services.list_categories()
         return categories[0] if categories else None
+    if isinstance(ref, float) and ref.is_integer():
+        ref = int(ref)  # 851.0 is the integer 851 to JSON Schema, so to us
     if isinstance(ref, bool) or not isinstance(ref, int | str):
         raise ApiError(400, "invalid", "'category' is an id, a slug or a name.", field="category")
     category = services.find_category(ref)
     if category is None:
-        raise ApiError(400, "invalid", f"No category matches {ref!r}.", field="category")
+        # as on /search: a reference to no category is "not found", and the document says so
+        raise ApiError(404, "not_found", f"No category matches {ref!r}.", field="category")
     return category
 
 
@@ -305,7 +310,7 @@ def _created(document: dict, existed: bool, location: str):
 def create_thread():
     """Ask a question as the token's owner."""
     author = _viewer(required=True)
-    data = _json_body()
+    data = _json_body("title", "body", "category", "client_token")
     title, body = _text(data, "title"), _text(data, "body")
     category, token = _category(data.get("category")), _client_token(data)
     existed = queries.post_by_client_token(author, token) is not None
@@ -328,7 +333,7 @@ def create_post(thread_id: int):
     """Reply to a thread as the token's owner."""
     author = _viewer(required=True)
     thread = _visible_thread(thread_id, author)
-    data = _json_body()
+    data = _json_body("body", "client_token")
     body, token = _text(data, "body"), _client_token(data)
     existed = queries.post_by_client_token(author, token) is not None
     post = services.reply(thread, author=author, body=body, client_token=token)

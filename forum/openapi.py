@@ -4,6 +4,8 @@ A test compares its paths and methods with the blueprint's real routes, so the t
 """
 from __future__ import annotations
 
+from forum.services import TITLE_MAX, TITLE_MIN
+
 VERSION = "3.1.0"
 PUBLIC = [{}, {"bearerAuth": []}]  # works anonymously; a token shows what its owner may see
 TOKEN = [{"bearerAuth": []}]
@@ -54,6 +56,14 @@ def forbidden(codes, description: str) -> dict:
 
 
 STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+NO_NUL = "^[^\\u0000]*$"  # text never holds NUL: 400 (PostgreSQL cannot store it)
+TEXT = {"type": "string", "pattern": NO_NUL}
+# Python's whitespace (str.split / str.strip), as a character class, so that the document
+# states exactly what the server trims: a body of only spaces is empty; a title needs
+# services.TITLE_MIN characters that are not spaces.
+_WS = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace())
+SOME_TEXT = f"^[^\\u0000]*[^{_WS}\\u0000][^\\u0000]*$"
+TITLE_TEXT = f"^(?:[{_WS}]*[^{_WS}\\u0000]){{{TITLE_MIN}}}[^\\u0000]*$"
 # a row id: the URL converter 404s and JSON bodies 400 outside this (PostgreSQL integer)
 ROW_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 TIMESTAMP = {"type": "string", "format": "date-time"}
@@ -115,17 +125,20 @@ def _forum_schemas() -> dict:
 
 
 def _request_schemas() -> dict:
-    client_token = {"type": "string", "maxLength": 64, "description": "Idempotency key: "
-                    "sending the same key again returns the first result with status 200."}
+    client_token = {"type": "string", "pattern": NO_NUL, "maxLength": 64,
+                    "description": "Idempotency key: sending the same key again returns the "
+                    "first result with status 200."}
     return {
         "NewThread": _object({
-            "title": {"type": "string", "minLength": 8, "maxLength": 200},
-            "body": {"type": "string", "description": "Markdown."},
-            "category": {"oneOf": [INTEGER, STRING], "description": "Id, slug or name; the "
-                         "first category when absent."},
+            "title": {"type": "string", "pattern": TITLE_TEXT, "maxLength": TITLE_MAX,
+                      "description": f"At least {TITLE_MIN} characters besides spaces."},
+            "body": {"type": "string", "pattern": SOME_TEXT, "description": "Markdown."},
+            "category": {"oneOf": [ROW_ID, TEXT], "description": "Id, slug or name; the "
+                         "first category when absent; 404 when none matches."},
             "client_token": client_token,
         }, ["title", "body"]),
-        "NewPost": _object({"body": {"type": "string", "description": "Markdown."},
+        "NewPost": _object({"body": {"type": "string", "pattern": SOME_TEXT,
+                                     "description": "Markdown."},
                             "client_token": client_token}, ["body"]),
     }
 
@@ -199,7 +212,7 @@ def _thread_paths() -> dict:
             "responses": {"201": _json(_ref("Thread"), "The new thread."),
                           "200": _json(_ref("Thread"), "A client_token replay: the thread "
                                        "made the first time."),
-                          **_errors(400, 401, 413, 429), **_posting_refused()},
+                          **_errors(400, 401, 404, 413, 429), **_posting_refused()},
         }},
         "/threads/{thread_id}": {"get": {
             "operationId": "getThread", "summary": "A thread and a page of its posts",

@@ -523,8 +523,10 @@ def find_category(ref: int | str | None) -> Category | None:
 
 # -- posting -----------------------------------------------------------------------------------
 def _check_title(title: str) -> str:
+    if len(title or "") > TITLE_MAX:
+        raise ValidationError(f"Titles are at most {TITLE_MAX} characters.", field="title")
     title = " ".join((title or "").split())
-    if len(title) < TITLE_MIN:
+    if len(title.replace(" ", "")) < TITLE_MIN:  # the API document states the same rule
         raise ValidationError(
             f"Please make the title a full question of at least {TITLE_MIN} characters.",
             field="title",

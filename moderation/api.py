@@ -21,7 +21,7 @@ def flag(post_id: int):
     post = db.session.get(Post, post_id)
     if post is None or post.status.value != "published":
         raise forum_api.ApiError(404, "not_found", "No such post.")
-    data = forum_api.json_body()
+    data = forum_api.json_body("reason", "text")
     reason = forum_api.text_field(data, "reason")
     if reason not in REASONS:
         raise forum_api.ApiError(400, "invalid", f"reason must be one of {', '.join(REASONS)}.",
@@ -40,7 +40,8 @@ def contribute_openapi(document: dict) -> None:
     schemas["NewFlag"] = {
         "type": "object", "required": ["reason"],
         "properties": {"reason": {"type": "string", "enum": REASONS},
-                       "text": {"type": "string", "description": "Required for 'other'."}},
+                       "text": {"type": "string", "pattern": "^[^\\u0000]*$",
+                                "description": "Required for 'other'."}},
     }
     schemas["Flag"] = {
         "type": "object", "required": ["id", "post_id", "reason", "weight", "post_status"],

@@ -88,12 +88,12 @@ def test_create_thread_without_category_uses_first_category(client, factory, ali
     assert response.get_json()["category"]["id"] == first.id
 
 
-def test_create_thread_unknown_category_returns_400_with_field(client, factory, alice_token):
+def test_create_thread_unknown_category_returns_404_with_field(client, factory, alice_token):
     factory.category("General")
     response = client.post(f"{API}/threads", headers=_auth(alice_token), json={
         "title": "Where does this one go?", "body": "Hmm.", "category": "no-such-place",
     })
-    _error(response, 400, "invalid", "category")
+    _error(response, 404, "not_found", "category")
     assert _count(Thread) == 0
 
 

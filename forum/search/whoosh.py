@@ -9,6 +9,7 @@ drain first, and `flask search sync` repairs).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import threading
 import time
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from whoosh import index, writing
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.index import LockError
 
 from forum.models import SearchOutbox
@@ -57,6 +59,48 @@ def _fields(doc: SearchDocument) -> dict:
     }
 
 
+
+# Segment files are written once and never changed; each process keeps the bytes of the ones
+# it has read, so a new searcher after a commit reads only the new segments.
+_SEGMENTS: dict[str, tuple[tuple[int, int], bytes]] = {}
+_SEGMENTS_LOCK = threading.Lock()
+
+
+class _ReadIntoMemory(FileStorage):
+    """The index folder, read into memory instead of mmap'ed. A segment file truncated or
+    rewritten under an open mapping raises SIGBUS and kills the worker; read this way the
+    open searchers keep their copy and the next open of the damaged file is an exception,
+    which the search facade answers from the database (forum.search.fallback). No file
+    stays open either. The cost is the index's size in each process's memory; communities
+    too large for that use the PostgreSQL backend (README)."""
+
+    def __init__(self, path: str):
+        super().__init__(path, supports_mmap=False)
+
+    def open_file(self, name, **kwargs):
+        path = self._fpath(name)
+        with open(path, "rb") as raw:
+            stat = os.fstat(raw.fileno())
+            key = (stat.st_size, stat.st_mtime_ns)
+            if not name.endswith(".seg"):  # tables of contents and files being assembled
+                return StructFile(io.BytesIO(raw.read()), name=name, **kwargs)
+            with _SEGMENTS_LOCK:
+                cached = _SEGMENTS.get(path)
+            if cached is not None and cached[0] == key:
+                data = cached[1]
+            else:
+                data = raw.read()
+                _remember_segment(path, key, data)
+        return StructFile(io.BytesIO(data), name=name, **kwargs)
+
+
+def _remember_segment(path: str, key: tuple[int, int], data: bytes) -> None:
+    with _SEGMENTS_LOCK:
+        for known in [p for p in _SEGMENTS if not os.path.exists(p)]:
+            del _SEGMENTS[known]  # merged away or deleted: the searchers holding it keep it
+        _SEGMENTS[path] = (key, data)
+
+
 class WhooshBackend:
     """Search over a Whoosh index in a folder of the instance."""
 
@@ -81,7 +125,7 @@ class WhooshBackend:
     def _open_or_create(self):
         os.makedirs(self.index_dir, exist_ok=True)
         try:
-            return index.open_dir(self.index_dir)
+            return _ReadIntoMemory(self.index_dir).open_index()
         except index.EmptyIndexError:
             pass
         # create_in wipes the folder's index files, so only create under the writers' lock,
@@ -91,9 +135,9 @@ class WhooshBackend:
             raise LockError("the search index stayed locked while being created")
         try:
             try:
-                return index.open_dir(self.index_dir)
+                return _ReadIntoMemory(self.index_dir).open_index()
             except index.EmptyIndexError:
-                created = index.create_in(self.index_dir, SCHEMA)
+                created = _ReadIntoMemory(self.index_dir).create_index(SCHEMA)
                 self._write_version()  # an empty index is current
                 return created
         finally:
@@ -101,7 +145,7 @@ class WhooshBackend:
 
     def _recreate(self):
         """A new empty index with today's schema, under the lock the caller holds."""
-        ix = index.create_in(self.index_dir, SCHEMA)
+        ix = _ReadIntoMemory(self.index_dir).create_index(SCHEMA)
         with self._open_lock:
             self._ix = ix
         self._postings = scoring.PostingsCache()

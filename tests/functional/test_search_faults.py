@@ -5,6 +5,9 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +121,43 @@ def test_search_fallback_filters_and_requires_every_word(wapp, people):
     assert {h.doc_id for h in fallback.search(db.session, SearchQuery(text="router")).hits} \
         == {thread.id, other.id}
     assert fallback.search(db.session, SearchQuery(text="100%_")).hits == []
+
+
+SIGBUS_PROBE = """
+import glob, os, sys
+from flask_migrate import upgrade
+from forum import search, services
+from forum.app import create_app
+from forum.extensions import db
+from forum.search import SearchQuery
+app = create_app({"SEARCH_BACKEND": "whoosh", "SEARCH_REBUILD_IN_BACKGROUND": False,
+                  "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(sys.argv[1], "p.db"),
+                  "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1", "MODERATION_ENABLED": False})
+with app.app_context():
+    upgrade(directory=sys.argv[2])
+    user = services.register_user("asker", "a@example.com", "a long pass phrase 1")
+    category = services.create_category("Broadband", actor=None)
+    for n in range(5):
+        services.create_thread(author=user, title=f"Router keeps dropping wifi {n}",
+                               body="Every evening at nine. " * 20, category=category)
+    assert search.run(db.session, SearchQuery(text="router")).total == 5
+    for path in glob.glob(os.path.join(app.config["SEARCH_INDEX_DIR"], "*.seg")):
+        os.truncate(path, 0)  # another process rewrote the segments under this one
+    print(search.run(db.session, SearchQuery(text="router dropping evening")).total)
+    search.backend()._ix = None  # a worker that opens the index after the damage
+    print(search.run(db.session, SearchQuery(text="router dropping evening")).total)
+"""
+
+
+def test_search_segments_truncated_under_an_open_index_do_not_kill_the_worker(tmp_path):
+    """With mmap, reading a segment file truncated while mapped is SIGBUS: the worker died
+    (exit -7). Read into memory, the open searcher keeps its copy, and a worker opening the
+    damaged index answers from the database."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", SIGBUS_PROBE, str(tmp_path), str(root / "migrations")],
+        cwd=root, env={**os.environ, "FORUM_INSTANCE_PATH": str(tmp_path)},
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert done.stdout.split()[-2:] == ["5", "5"]

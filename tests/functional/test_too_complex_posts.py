@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from forum import services
 from forum.extensions import db
-from forum.models import Post, Thread
+from forum.models import Post, Role, Thread
+from knowledgebase.models import Article
 from tests.conftest import login
 
 BRACKETS = "[" * 15_000 + "x" + "]" * 15_000
@@ -75,3 +76,14 @@ def test_private_message_and_help_article_refuse_too_complex_text(app, factory, 
     staff = factory.user("sam", role=Role.STAFF)
     with pytest.raises(services.TooComplex, match="square brackets"):
         kb.create_article(actor=staff, title="Slow article", body=BRACKETS)
+
+
+def test_help_article_editor_form_too_complex_body_gives_400_and_keeps_text(client, factory):
+    writer = factory.user("writer", role=Role.STAFF)
+    login(client, writer)
+    response = client.post("/help/staff/articles/new", data={
+        "title": "Paying your bill by card", "review_interval_days": "180", "body": TABLE})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "table rows" in page and "|x|y|" in page and "Paying your bill by card" in page
+    assert db.session.scalar(select(func.count()).select_from(Article)) == 0

@@ -87,3 +87,21 @@ def test_help_article_editor_form_too_complex_body_gives_400_and_keeps_text(clie
     assert response.status_code == 400
     assert "table rows" in page and "|x|y|" in page and "Paying your bill by card" in page
     assert db.session.scalar(select(func.count()).select_from(Article)) == 0
+
+
+def test_private_conversation_form_too_complex_message_gives_400_and_keeps_text(
+        client, factory, alice):
+    from moderation.models import PrivateConversation
+
+    thread = factory.thread(alice)
+    post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    conversation = PrivateConversation(customer_id=alice.id, thread_id=thread.id,
+                                       post_id=post.id, subject="Help")
+    db.session.add(conversation)
+    db.session.commit()
+    login(client, alice)
+    nested = "- " * 5_000 + "x"  # within the form's 20,000 characters
+    response = client.post(f"/private/{conversation.id}", data={"body": nested})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "nested too deeply" in page and "- - - - x" in page

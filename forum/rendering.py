@@ -185,8 +185,16 @@ def _nesting_depth(source: str) -> int:
     return deepest
 
 
+# The last text that passed, per thread: validation (forum.services._check_body) scans a
+# post before screening and render() scans again; a str is immutable and held here, so the
+# same object passing twice needs one scan. A redacted or edited text is another object.
+_passed = threading.local()
+
+
 def check_complexity(source: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse, in linear time, the shapes whose rendering cost grows faster than the text."""
+    if getattr(_passed, "text", None) is source and _passed.limits == limits:
+        return
     depth, kind = _bracket_depth(source)
     if depth > limits.bracket_depth:
         name = "square brackets [ ]" if kind == "[" else "parentheses ( )"
@@ -208,6 +216,7 @@ def check_complexity(source: str, limits: Limits = DEFAULT_LIMITS) -> None:
     if nesting > limits.nesting:
         raise TooComplex(f"Lists or quotes are nested too deeply: {nesting} levels "
                          f"(at most {limits.nesting}).", what="nesting")
+    _passed.text, _passed.limits = source, limits
 
 
 class _Deadline:

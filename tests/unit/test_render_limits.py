@@ -88,3 +88,17 @@ def test_render_any_input_renders_or_raises_too_complex(source):
                             "formatting", "time"}
     else:
         assert isinstance(html, str)
+
+
+def test_the_same_text_is_scanned_once_and_a_changed_one_again(monkeypatch):
+    scans = []
+    real = rendering._bracket_depth
+    monkeypatch.setattr(rendering, "_bracket_depth", lambda text: scans.append(1) or real(text))
+    text = "A question with [a link](https://example.com) and a list:\n\n- one\n- two\n"
+    rendering.check_complexity(text)
+    rendering.render(text)  # validation, then rendering, of one post: one scan
+    assert len(scans) == 1
+    rendering.render(text + " ")  # another text (e.g. redacted): scanned
+    assert len(scans) == 2
+    rendering.check_complexity(text, rendering.Limits(links=1))  # other limits: scanned
+    assert len(scans) == 3

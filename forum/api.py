@@ -175,7 +175,7 @@ def _category(ref) -> Category | None:
         raise ApiError(400, "invalid", "'category' is an id, a slug or a name.", field="category")
     category = services.find_category(ref)
     if category is None:
-        # as on /search: a reference to no category is "not found", and the document says so
+        # any string may name a category, so naming none is "not found" (the document says so)
         raise ApiError(404, "not_found", f"No category matches {ref!r}.", field="category")
     return category
 
@@ -341,17 +341,6 @@ def create_post(thread_id: int):
     return _created(_reply_document(post, thread), existed, location)
 
 
-def _search_category(ref: str) -> int | None:
-    """The search filter's category id; a category that does not exist is 404 not_found,
-    since any string may name one (400 is for values the document rules out)."""
-    if not ref:
-        return None
-    category = services.find_category(ref)
-    if category is None:
-        raise ApiError(404, "not_found", f"No category matches {ref!r}.", field="category")
-    return category.id
-
-
 @bp.get("/search")
 def search_threads():
     """Full-text search over threads and every registered document type (help articles),
@@ -363,7 +352,7 @@ def search_threads():
     query = SearchQuery(
         text=search.clean_query(request.args["q"]), page=_page_arg(),
         per_page=current_app.config["SEARCH_PER_PAGE"],
-        category_id=_search_category(category_ref), solved=_solved_arg(),
+        category_id=_category(category_ref).id if category_ref else None, solved=_solved_arg(),
     )
     result = search.run(db.session, query)
     categories = {c.id: c for c in services.list_categories()}

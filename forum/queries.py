@@ -35,6 +35,14 @@ def as_id(value) -> int:
     return number
 
 
+def id_or_none(value) -> int | None:
+    """A row id from text or a number, or None when it cannot name a row (as_id refuses)."""
+    try:
+        return as_id(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class ThreadFilter(enum.StrEnum):
     """The thread list's tabs."""
 

@@ -41,7 +41,7 @@ from forum.models import (
     Vote,
     utcnow,
 )
-from forum.queries import ID_MAX
+from forum.queries import id_or_none
 from forum.screening import Screening, ScreenRequest, SubmissionKind
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{2,31}$")
@@ -512,8 +512,8 @@ def find_category(ref: int | str | None) -> Category | None:
     if ref is None or ref == "":
         return None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        number = int(ref)  # past the integer column no row exists; the driver would overflow
-        return db.session.get(Category, number) if 1 <= number <= ID_MAX else None
+        number = id_or_none(ref)  # past the integer column no row exists (driver overflow)
+        return db.session.get(Category, number) if number is not None else None
     return db.session.scalar(
         select(Category).where(
             (Category.slug == str(ref).lower()) | (func.lower(Category.name) == str(ref).lower())

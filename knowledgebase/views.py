@@ -271,8 +271,8 @@ def cluster_action(cluster_id: int, action: str):
 
 
 def _ids(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name)
-            if v.isdigit() and int(v) <= forum_queries.ID_MAX]
+    ids = (forum_queries.id_or_none(v) for v in request.form.getlist(name) if v.isdigit())
+    return [i for i in ids if i is not None]
 
 
 # -- staff: articles ---------------------------------------------------------------------------

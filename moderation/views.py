@@ -464,8 +464,8 @@ def _appeal_target(target: str) -> dict:
     """"item:3" or "sanction:5", checked to be the signed-in member's own."""
     kind, _, raw = (target or "").partition(":")
     model = {"item": ReviewItem, "sanction": Sanction}.get(kind)
-    in_range = raw.isdigit() and int(raw) <= forum_queries.ID_MAX
-    row = db.session.get(model, int(raw)) if model and in_range else None
+    row_id = forum_queries.id_or_none(raw) if raw.isdigit() else None
+    row = db.session.get(model, row_id) if model and row_id is not None else None
     owner = getattr(row, "author_id", None) or getattr(row, "user_id", None)
     if row is None or owner != me().id:
         abort(404, "There is no such decision on your record.")

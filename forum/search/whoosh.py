@@ -59,7 +59,6 @@ def _fields(doc: SearchDocument) -> dict:
     }
 
 
-
 # Segment files are written once and never changed; each process keeps the bytes of the ones
 # it has read, so a new searcher after a commit reads only the new segments.
 _SEGMENTS: dict[str, tuple[tuple[int, int], bytes]] = {}

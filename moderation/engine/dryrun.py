@@ -102,11 +102,11 @@ def run(lines: Iterable[str], *, rules: RuleSet = DEFAULT_RULES,
             if not isinstance(item, dict):
                 raise ValueError("each line must be a JSON object")
             yield verdict_line(item, rules=rules, model=model, config=config)
-        except (ValueError, TypeError, RecursionError) as error:
-            yield {"id": _id(item) if isinstance(item, dict) else None, "error": str(error)}
         except Exception as error:  # one odd line must not end the run
+            said = isinstance(error, ValueError | TypeError | RecursionError)
             yield {"id": _id(item) if isinstance(item, dict) else None,
-                   "error": f"could not screen this line ({type(error).__name__})"}
+                   "error": str(error) if said else
+                   f"could not screen this line ({type(error).__name__})"}
 
 
 def main(argv: list[str] | None = None, stdin: TextIO = sys.stdin,

@@ -10,6 +10,7 @@ from forum import services
 from forum.extensions import db
 from forum.models import Post, Role, Thread
 from knowledgebase.models import Article
+from moderation.models import PrivateConversation
 from tests.conftest import login
 
 BRACKETS = "[" * 15_000 + "x" + "]" * 15_000
@@ -20,6 +21,17 @@ LIST = "- " * 10_000 + "x"
 @pytest.fixture
 def alice(factory):
     return factory.user("alice")
+
+
+def _conversation(factory, customer) -> PrivateConversation:
+    """A private follow-up of the customer's own question."""
+    thread = factory.thread(customer)
+    post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    conversation = PrivateConversation(customer_id=customer.id, thread_id=thread.id,
+                                       post_id=post.id, subject="Help")
+    db.session.add(conversation)
+    db.session.commit()
+    return conversation
 
 
 @pytest.mark.parametrize("body", [BRACKETS, TABLE, LIST])
@@ -58,17 +70,9 @@ def test_api_too_complex_body_gives_json_400(client, factory, alice):
 
 
 def test_private_message_and_help_article_refuse_too_complex_text(app, factory, alice):
-    from forum.models import Role
     from knowledgebase import services as kb
     from moderation import services as moderation
-    from moderation.models import PrivateConversation
-
-    thread = factory.thread(alice)
-    post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
-    conversation = PrivateConversation(customer_id=alice.id, thread_id=thread.id,
-                                       post_id=post.id, subject="Help")
-    db.session.add(conversation)
-    db.session.flush()
+    conversation = _conversation(factory, alice)
     with pytest.raises(services.TooComplex, match="table rows"):
         moderation.post_private_message(conversation, actor=alice, body=TABLE)
     with pytest.raises(services.ValidationError, match="at most"):
@@ -91,14 +95,7 @@ def test_help_article_editor_form_too_complex_body_gives_400_and_keeps_text(clie
 
 def test_private_conversation_form_too_complex_message_gives_400_and_keeps_text(
         client, factory, alice):
-    from moderation.models import PrivateConversation
-
-    thread = factory.thread(alice)
-    post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
-    conversation = PrivateConversation(customer_id=alice.id, thread_id=thread.id,
-                                       post_id=post.id, subject="Help")
-    db.session.add(conversation)
-    db.session.commit()
+    conversation = _conversation(factory, alice)
     login(client, alice)
     nested = "- " * 5_000 + "x"  # within the form's 20,000 characters
     response = client.post(f"/private/{conversation.id}", data={"body": nested})

@@ -29,7 +29,7 @@ _SEPARATORS = re.compile(r"[\s._\-'`´‘’\"()\[\]{}<>,:;/\\*~+=#^&%?]+")
 # bidi overrides), surrogates, private use, unassigned, line and paragraph separators.
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # Marks that read as an endorsement or a badge when they sit in a name.
-_BADGES = frozenset("✓✔☑✅🗸🗹✅🛡⚔👮🔰Ⓜ️®©™")
+_BADGES = frozenset("✓✔☑✅🗸🗹🛡👮🔰Ⓜ®©™")
 
 # Words that claim a role: whole words of the name, or anywhere for the unambiguous ones.
 ROLE_WORDS = frozenset({

@@ -53,3 +53,7 @@ def test_names_claiming_a_role_the_brand_or_a_badge_are_caught(name):
 ])
 def test_ordinary_names_claim_nothing(name):
     assert claims(name, ["Brightwave"]) is None
+
+
+def test_an_emoji_with_a_variation_selector_is_not_a_badge():
+    assert claims("Mia ❤️ gardening", ["Brightwave"]) is None

@@ -37,12 +37,20 @@ from forum.models import (
     User,
     utcnow,
 )
-from forum.services import ImportReport
 
 PLACEHOLDER_USERNAME = "imported"
 DEFAULT_CATEGORY = "General"
 BATCH_SIZE = 200
 PLACEHOLDER_EMAIL_DOMAIN = "imported.invalid"
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and each bad line with its number and reason."""
+
+    threads: int = 0
+    replies: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 class LineError(Exception):
@@ -122,7 +130,7 @@ def _parse_reply(data, index: int) -> ReplyRecord:
     if not isinstance(accepted, bool):
         raise LineError(f"{what}: accepted must be true or false")
     return ReplyRecord(
-        body=_checked(services._check_body, _text(data, "body", f"{what} body"), f"{what} body"),
+        body=_checked(services.check_body, _text(data, "body", f"{what} body"), f"{what} body"),
         author=_optional_name(data, "author", f"{what} author"),
         created_at=parse_datetime(data.get("created_at"), f"{what} created_at"),
         accepted=accepted,
@@ -142,8 +150,8 @@ def parse_record(line_number: int, text: str) -> ThreadRecord:
         raise LineError("replies must be a list")
     return ThreadRecord(
         line=line_number,
-        title=_checked(services._check_title, _text(data, "title", "title"), "title"),
-        body=_checked(services._check_body, _text(data, "body", "body"), "body"),
+        title=_checked(services.check_title, _text(data, "title", "title"), "title"),
+        body=_checked(services.check_body, _text(data, "body", "body"), "body"),
         author=_optional_name(data, "author", "author"),
         category=_optional_name(data, "category", "category") or DEFAULT_CATEGORY,
         created_at=parse_datetime(data.get("created_at")),
@@ -279,7 +287,7 @@ def _plan(record: ThreadRecord, directory: _Directory, category_id: int) -> _Pla
     )
     plan = _Plan(record, thread, authors, times, html=[])
     # services' renderer: the same Markdown and sanitiser; old mentions link but notify nobody
-    plan.html = [services._render(body)[0] for body in plan.bodies]
+    plan.html = [services.render_post(body)[0] for body in plan.bodies]
     return plan
 
 

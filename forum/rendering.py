@@ -185,7 +185,7 @@ def _nesting_depth(source: str) -> int:
     return deepest
 
 
-# The last text that passed, per thread: validation (forum.services._check_body) scans a
+# The last text that passed, per thread: validation (forum.services.posting.check_body) scans a
 # post before screening and render() scans again; a str is immutable and held here, so the
 # same object passing twice needs one scan. A redacted or edited text is another object.
 _passed = threading.local()

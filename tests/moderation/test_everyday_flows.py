@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from forum import rendering, services
 from forum.extensions import db
-from forum.models import Post, PostStatus, RevisionStatus, Role
+from forum.models import Notification, Post, PostStatus, RevisionStatus, Role, utcnow
 from moderation import services as moderation
 from moderation.audit import AuditAction
 from moderation.models import AuditEvent, ReviewItem, ReviewStatus
@@ -67,9 +67,9 @@ def test_edit_own_reply_twice_is_published_not_held_as_duplicate(factory):
 def test_author_facts_editing_leaves_the_edited_post_out(factory):
     member, _, thread, _ = _solved_thread(factory)
     question = _question(thread)
-    facts = moderation.author_facts(member, services.utcnow(), editing=question)
+    facts = moderation.author_facts(member, utcnow(), editing=question)
     assert all(recent.text != question.body_source for recent in facts.recent_submissions)
-    everything = moderation.author_facts(member, services.utcnow())
+    everything = moderation.author_facts(member, utcnow())
     assert any(recent.text == question.body_source for recent in everything.recent_submissions)
 
 
@@ -146,8 +146,8 @@ def test_held_edit_rejected_keeps_post_published_and_author_text(factory):
     assert post.body_source == "The reset worked for me after the update."
     draft = services.draft_revision(post)
     assert draft.status is RevisionStatus.REJECTED and draft.body_source.endswith(" now")
-    notice = db.session.scalar(select(services.Notification).order_by(
-        services.Notification.id.desc()).limit(1))
+    notice = db.session.scalar(select(Notification).order_by(
+        Notification.id.desc()).limit(1))
     assert "R2" in notice.message and "edit" in notice.message
     services.edit_post(post, actor=author, body="The reset worked after the firmware update.")
     assert post.body_source == "The reset worked after the firmware update."
@@ -229,8 +229,8 @@ def test_held_edit_superseded_then_rejected_keeps_newer_text_published(factory):
 
 
 def _latest_notice(user) -> str:
-    return db.session.scalar(select(services.Notification.message).where(
-        services.Notification.user_id == user.id).order_by(services.Notification.id.desc())
+    return db.session.scalar(select(Notification.message).where(
+        Notification.user_id == user.id).order_by(Notification.id.desc())
         .limit(1))
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from forum import services
 from forum.extensions import db
-from forum.models import Post, PostStatus
+from forum.models import Post, PostStatus, utcnow
 from moderation import services as moderation
 from moderation.engine import trust
 from moderation.models import ReviewItem
@@ -55,7 +55,7 @@ def _earned_member(factory):
     with enough posts (the counter the posting service keeps), never sanctioned."""
     requirement = trust.TrustConfig().requirements[trust.MEMBER]
     helper = factory.user("helper")
-    helper.created_at = services.utcnow() - timedelta(days=requirement.min_days + 1)
+    helper.created_at = utcnow() - timedelta(days=requirement.min_days + 1)
     helper.post_count = requirement.min_posts
     db.session.commit()
     return helper

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from forum import services
 from forum.extensions import db
-from forum.models import NotificationKind, PostStatus, Role
+from forum.models import Notification, NotificationKind, Post, PostStatus, Role
 from moderation import services as moderation
 from moderation.models import (
     AuditEvent,
@@ -29,7 +29,7 @@ def test_screen_harsh_criticism_is_published(factory):
 def test_screen_card_number_redacted_and_private_followup_opened(factory):
     author = factory.user()
     thread = factory.thread(author, body="My card 4111 1111 1111 1111 was charged twice, help")
-    question = db.session.scalar(select(services.Post).where(services.Post.thread_id == thread.id))
+    question = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
     assert thread.status is PostStatus.PUBLISHED
     assert "4111" not in question.body_source and "4111" not in question.body_html
     assert question.details_removed and "privately" not in question.body_source
@@ -54,7 +54,7 @@ def test_screen_personal_attack_not_published_and_author_told(factory):
     events = _audit("auto_hold") + _audit("auto_reject")
     assert events and events[0].rule_code == "R1"
     assert events[0].text_snapshot == "You are a pathetic idiot, shut up."
-    notices = [n for n in db.session.scalars(select(services.Notification))
+    notices = [n for n in db.session.scalars(select(Notification))
                if n.kind is NotificationKind.MODERATION]
     assert notices and "R1" in notices[0].message
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from forum import services
+from forum import services, view_counts
 from forum.extensions import db
 from forum.models import Thread
 
@@ -60,7 +60,7 @@ def test_flush_views_failed_write_keeps_counts_for_next_flush(factory, monkeypat
     services.record_view(thread)
 
     with monkeypatch.context() as patch:
-        patch.setattr(services, "_commit", _broken_commit)
+        patch.setattr(view_counts, "commit", _broken_commit)
         with pytest.raises(OperationalError):
             services.flush_views()
     assert services.flush_views() == 2
@@ -71,7 +71,7 @@ def test_record_view_failed_batch_write_keeps_page_and_counts(app, factory, monk
     app.config["VIEW_FLUSH_VIEWS"] = 1
     thread = factory.thread()
     with monkeypatch.context() as patch:
-        patch.setattr(services, "_commit", _broken_commit)
+        patch.setattr(view_counts, "commit", _broken_commit)
         services.record_view(thread)  # no exception: the page is already rendered
     assert _stored(thread) == 0
     services.record_view(thread)
@@ -81,7 +81,7 @@ def test_record_view_failed_batch_write_keeps_page_and_counts(app, factory, monk
 def test_views_left_at_exit_are_written(app, factory):
     thread = factory.thread()
     services.record_view(thread)
-    services._flush_views_at_exit(app)
+    view_counts._flush_views_at_exit(app)
     assert _stored(thread) == 1
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from forum import services
 from forum.extensions import db
 from forum.models import Post
+from forum.services import posting
 
 
 def _numbers(thread) -> list[int]:
@@ -19,13 +20,13 @@ def _numbers(thread) -> list[int]:
 def _stale_numbers(monkeypatch, *stale: int) -> list[int]:
     """Make reply's first guesses the given (taken) numbers, as if concurrent replies took
     each one between the guess and the insert; later guesses are the real ones."""
-    real, calls = services._next_number, []
+    real, calls = posting._next_number, []
 
     def guess(thread_id: int):
         calls.append(thread_id)
         return stale[len(calls) - 1] if len(calls) <= len(stale) else real(thread_id)
 
-    monkeypatch.setattr(services, "_next_number", guess)
+    monkeypatch.setattr(posting, "_next_number", guess)
     return calls
 
 
@@ -64,13 +65,13 @@ def test_reply_number_taken_every_time_gives_up_and_stores_nothing(factory, monk
 def test_reply_double_submit_past_token_check_returns_first_post(factory, monkeypatch):
     thread, author = factory.thread(), factory.user()
     first = services.reply(thread, author=author, body="Once only.", client_token="tok-9")
-    real, calls = services._existing_for_token, []
+    real, calls = posting._existing_for_token, []
 
     def raced(*args):  # the first check ran before the first submit committed
         calls.append(args)
         return None if len(calls) == 1 else real(*args)
 
-    monkeypatch.setattr(services, "_existing_for_token", raced)
+    monkeypatch.setattr(posting, "_existing_for_token", raced)
     second = services.reply(thread, author=author, body="Once only.", client_token="tok-9")
     assert second.id == first.id
     assert db.session.scalar(select(func.count()).select_from(Post).where(

@@ -36,7 +36,7 @@ def _failures(operation, token: str, mode) -> list[str]:
               suppress_health_check=list(HealthCheck))
     def check(case):
         # ignored_auth re-sends without credentials, which an explicit header defeats; the
-        # API's own tests cover refusing bad tokens (tests/functional/test_api.py)
+        # API's own tests cover refusing bad tokens (tests/forum/functional/test_api.py)
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
                                excluded_checks=[schemathesis.checks.ignored_auth])
 

@@ -153,7 +153,7 @@ def test_search_segments_truncated_under_an_open_index_do_not_kill_the_worker(tm
     """With mmap, reading a segment file truncated while mapped is SIGBUS: the worker died
     (exit -7). Read into memory, the open searcher keeps its copy, and a worker opening the
     damaged index answers from the database."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     done = subprocess.run(
         [sys.executable, "-c", SIGBUS_PROBE, str(tmp_path), str(root / "migrations")],
         cwd=root, env={**os.environ, "FORUM_INSTANCE_PATH": str(tmp_path)},

@@ -24,7 +24,7 @@ from flask_login import current_user
 from forum import forms, permissions, queries, services
 from forum.extensions import db, login_manager
 from forum.models import Category, Role, User
-from forum.views import FORM_ERRORS, me, page_arg, service_error_page
+from forum.web import FORM_ERRORS, me, page_arg, service_error_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.register_error_handler(services.ServiceError, service_error_page)

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forum import forms, permissions, queries, restrictions, services
 from forum.extensions import db, limiter
 from forum.models import ApiToken
-from forum.views import FORM_ERRORS, me, safe_next, service_error_page
+from forum.web import FORM_ERRORS, me, safe_next, service_error_page
 
 bp = Blueprint("auth", __name__)
 bp.register_error_handler(services.ServiceError, service_error_page)

@@ -5,7 +5,6 @@ Views stay thin: parse the request, ask forum.permissions / call a service or qu
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,52 +21,24 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from werkzeug.exceptions import BadRequest, default_exceptions
 
 from forum import forms, metrics, permissions, queries, rendering, search, services, signals
 from forum.extensions import db, limiter
 from forum.models import PostStatus, utcnow
 from forum.queries import ThreadFilter
 from forum.search import SearchQuery
+from forum.web import (
+    FORM_ERRORS,
+    me,
+    page_arg,
+    service_error_page,
+    thread_url,
+)
 
 bp = Blueprint("forum", __name__)
 
-MAX_PAGE = 10_000
 MAX_SEARCH_PAGE = 100
-FORM_ERRORS = (services.ValidationError, services.Conflict, services.PostingRefused)
 VISIBLE = (PostStatus.PUBLISHED, PostStatus.DELETED)
-
-
-# -- shared helpers (auth and admin use these too) -------------------------------------------------
-def me():
-    """The signed-in person as a real User: services compare identities, not proxies."""
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def page_arg(limit: int = MAX_PAGE) -> int:
-    """The ?page= number, clamped to something sane whatever was typed."""
-    return min(max(1, request.args.get("page", 1, type=int)), limit)
-
-
-def safe_next(default: str) -> str:
-    """A ?next= target only if it stays on this site (no open redirects)."""
-    target = request.args.get("next") or ""
-    # Browsers drop tabs and newlines and read "\\" as "/": "/\t/evil" would leave the site.
-    if any(ch.isspace() or ch == "\\" or not ch.isprintable() for ch in target):
-        return default
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
-
-
-def service_error_page(exc: services.ServiceError):
-    """A ServiceError no view handled: the matching friendly error page and status."""
-    db.session.rollback()  # nothing half-done by the refused use case may be flushed later
-    template = {403: "errors/403.html", 404: "errors/404.html"}.get(
-        exc.status, "errors/generic.html"
-    )
-    error = default_exceptions.get(exc.status, BadRequest)(description=exc.message)
-    return render_template(template, error=error, code=exc.status), exc.status
 
 
 bp.register_error_handler(services.ServiceError, service_error_page)
@@ -114,17 +85,7 @@ posting_limit = limiter.shared_limit(
 
 
 # -- template helpers ------------------------------------------------------------------------------
-def _slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60]
-
-
-@bp.app_template_global()
-def thread_url(thread, **values) -> str:
-    """The canonical URL of a thread, with a readable slug when the title has one."""
-    slug = _slug(thread.title)
-    if slug:
-        values["slug"] = slug
-    return url_for("forum.thread", thread_id=thread.id, **values)
+bp.add_app_template_global(thread_url)
 
 
 @bp.app_template_global()

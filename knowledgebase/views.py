@@ -28,7 +28,7 @@ from forum.admin import PersonExtra
 from forum.extensions import db, limiter
 from forum.forms import attach_error
 from forum.models import Thread, User
-from forum.views import me, page_arg
+from forum.web import me, page_arg
 from knowledgebase import clusters, permissions, queries, services, suggestions
 from knowledgebase.forms import ArticleForm, DuplicateForm, FeedbackForm, LinkThreadForm
 from knowledgebase.models import Article, ArticleStatus, ClusterStatus, QuestionCluster

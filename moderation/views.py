@@ -29,7 +29,7 @@ from forum import queries as forum_queries
 from forum.extensions import db, limiter, login_manager
 from forum.forms import attach_error
 from forum.models import PostStatus, User, utcnow
-from forum.views import me, page_arg, safe_next, service_error_page, thread_url
+from forum.web import me, page_arg, safe_next, service_error_page, thread_url
 from moderation import alerts, audit, forms, lists, queries
 from moderation import services as moderation
 from moderation.audit import AuditAction

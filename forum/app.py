@@ -39,9 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.update(config_module.defaults(app.instance_path))
-    app.config.update(config_module.from_environment())
-    app.config.update(config)
+    _configure(app, config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
@@ -54,6 +52,21 @@ def create_app(config: dict | None = None) -> Flask:
     _install_error_handlers(app)
     app.after_request(_security_headers)
     return app
+
+
+def _configure(app: Flask, config: dict) -> None:
+    """Declared defaults, then the older variable names, then PARLEY_* (Flask's
+    from_prefixed_env, checked against the declared types), then the caller's mapping."""
+    app.config.update(config_module.defaults(app.instance_path))
+    app.config.update(config_module.legacy_environment())
+    given = config_module.prefixed_names()
+    app.config.from_prefixed_env(config_module.PREFIX)
+    app.config.update(config_module.checked({name: app.config[name] for name in given}))
+    unknown = sorted(given - set(config_module.BY_NAME))
+    if unknown:
+        app.logger.warning("not Parley settings (typed wrongly?): %s",
+                           ", ".join(f"{config_module.PREFIX}_{n}" for n in unknown))
+    app.config.update(config)
 
 
 class IdConverter(IntegerConverter):

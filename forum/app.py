@@ -124,7 +124,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _register_features(app: Flask) -> None:
-    from forum import admin, api, auth, cli, staff, views
+    from forum import admin, api, auth, cli, hooks, staff, views
     from forum.models import User
 
     @login_manager.user_loader
@@ -150,6 +150,7 @@ def _register_features(app: Flask) -> None:
     csrf.exempt(api.bp)
     app.before_request(auth.enforce_sanctions)  # after forum.views' identity reset
     cli.register(app)
+    hooks.init_app(app)
 
     import moderation
 
@@ -157,6 +158,9 @@ def _register_features(app: Flask) -> None:
     import knowledgebase
 
     knowledgebase.init_app(app)
+    import support
+
+    support.init_app(app)
 
     @app.context_processor
     def header_context():

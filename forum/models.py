@@ -83,6 +83,12 @@ class NotificationKind(enum.StrEnum):
     MODERATION = "moderation"
     ARTICLE = "article"  # a help article now answers your question
     ARTICLE_REVIEW = "article_review"  # a writer asks you (a publisher) to review an article
+    # the support workspace (support/): staff are told of work, customers of their cases
+    ASSIGNED = "assigned"  # a thread was assigned to you
+    CUSTOMER_REPLIED = "customer_replied"  # the customer replied in a thread assigned to you
+    TARGET_DUE = "target_due"  # a thread assigned to you is about to miss its response target
+    CASE_OPENED = "case_opened"  # a private case was opened (staff) / for you (customer)
+    CASE_REPLY = "case_reply"  # a new message in one of your private cases
 
 
 class User(UserMixin, db.Model):

@@ -15,7 +15,7 @@ from moderation.engine import (
     ThreadContext,
     screen,
 )
-from moderation.engine.text import technical
+from moderation.engine.text import collapse_spaced, technical
 
 CONFIG = EngineConfig(brand_names=frozenset({"Brightwave"}), staff_names=frozenset({"Sam"}))
 THREAD = ThreadContext(thread_id=7, participants=("Sam", "jo_p"))
@@ -313,6 +313,14 @@ def test_selling_with_a_chat_handle_for_a_shop_is_held_as_spam(model):
     found = verdict("Steam keys, Xbox Game Pass codes, PSN cards, up to 70% off. "
                     "Discord: keyshop#0420", MEMBER, model)
     assert not found.published and "R2" in found.rules
+
+
+def test_spaced_out_spam_with_dots_and_a_handle_is_read_as_words_and_held(model):
+    # the dots once glued "quick" to "telegram" and the "@" glued the handle to it, so the
+    # spam head read one unknown word ("quicktelegram") and published it
+    text = "g e t  r i c h  q u i c k . . . t e l e g r a m @ w e a l t h f a s t"
+    assert collapse_spaced(text) == "get rich quick telegram @wealthfast"
+    assert kept_out(text, model, "R2")
 
 
 @pytest.mark.parametrize("text", [

@@ -417,3 +417,25 @@ def test_the_new_member_spam_prior_applies_only_to_posts_that_send_readers_somew
                  "best whey protein for muscle gain, £9.99 a tub",
                  "best whey protein for muscle gain, message @wheyking"):
         assert not verdict(text, NEW, borderline).published, text
+
+
+class ThreatModel(FakeModel):
+    """Fixed scores with the threat head's set: only it can hold a post."""
+
+    def __init__(self, threat: float):
+        super().__init__()
+        self.threat = threat
+
+    def scores(self, text: str, *, short=()) -> dict[str, float]:
+        return {**super().scores(text, short=short), "abuse.threat_classifier": self.threat,
+                "abuse.hate_classifier": 0.0}
+
+
+def test_a_threat_aimed_only_at_them_is_heard_when_the_threat_head_is_sure():
+    # no one addressed and no group named: the threat head was never asked, so "them" could
+    # be threatened with anything; now it is asked, at a stricter 0.9
+    text = "Round them up and drive them out, whatever it takes."
+    assert not verdict(text, MEMBER, ThreatModel(0.95)).published
+    assert verdict(text, MEMBER, ThreatModel(0.85)).published
+    # with no "them" there is still no one to threaten
+    assert verdict("Whatever it takes, drive it out.", MEMBER, ThreatModel(0.95)).published

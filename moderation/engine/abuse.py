@@ -1169,12 +1169,20 @@ case cover voice accent number numbers food market shipping""".split())
 
 def _names_group(tokens: list[str], present: frozenset[str]) -> bool:
     """True when a group of people is named: a group word not describing a thing ("black
-    people", "immigrants"; not "the black one", "the English manual"), or a slur."""
-    if present.isdisjoint(_GROUP_CUES):
+    people", "immigrants"; not "the black one", "the English manual"), or a slur. A group
+    word written as a hashtag ("#jew", "#muslims") names it too."""
+    if present.isdisjoint(_GROUP_CUES) and not any(map(_hashtag_group, present)):
         return False
-    return any(tok in _GROUP_CUES and (i + 1 == len(tokens) or tokens[i + 1] not in _DESCRIBED)
+    return any((tok in _GROUP_CUES or _hashtag_group(tok))
+               and (i + 1 == len(tokens) or tokens[i + 1] not in _DESCRIBED)
                and not (tok in _COLOURS and _colour_of_a_thing(tokens, i))
                for i, tok in enumerate(tokens))
+
+
+def _hashtag_group(token: str) -> bool:
+    """ "#jew", "#islam": a group word written as a hashtag (a hyphenated compound such as
+    "non-whites" measured worse on validation: see bench/README.md)."""
+    return token.startswith("#") and token.lstrip("#") in _GROUP_CUES
 
 
 def _colour_of_a_thing(tokens: list[str], i: int) -> bool:

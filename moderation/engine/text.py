@@ -184,6 +184,11 @@ _SPACED_RUN = re.compile(
     r"(?<![^\s(\"'])((?:[^\s](?:[ .\-_*]| {2,4}(?=[^\s][ .\-_*][^\s])))"
     r"{3,}[^\s])(?![^\s)\"'.,!?])"
 )
+# Inside a spaced-out run, spaced punctuation ("q u i c k . . . t e l e g r a m") ends a word
+# as two spaces do, and an "@" starts a handle ("t e l e g r a m @ w e a l t h"): read as
+# "quick telegram @wealth", not "quicktelegram@wealth", so the contact and scam checks see it.
+_SPACED_BREAK = re.compile(r"(?:(?<= )|^)[.,!?;:](?: [.,!?;:])*(?= |$)")
+_SPACED_HANDLE = re.compile(r" @ ?(?=\w)")
 _HINT_SINGLE = re.compile(r"(?<!\S)\S[ .\-_*]\S[ .\-_*]\S")
 # a token of letters and look-alike characters with at least one of each (plain words, the
 # most of any text, are not even offered to the decoder)
@@ -208,7 +213,8 @@ def collapse_spaced(text: str, known: frozenset[str] = frozenset()) -> str:
         letters = sum(ch.isalpha() for ch in run)
         if letters < 3 or sum(ch.isdigit() for ch in run) * 2 > letters:
             return run
-        words = [re.sub(r"[ .\-_*]", "", w) for w in re.split(r" {2,}", run)]
+        words = [re.sub(r"[ .\-_*]", "", w) for w in re.split(r" {2,}", _SPACED_BREAK.sub(
+            "  ", _SPACED_HANDLE.sub("  @", run)))]
         if len(words) == 1 and known:
             return " ".join(segment(unleet(words[0].lower(), known), known))
         return " ".join(w for w in words if w)

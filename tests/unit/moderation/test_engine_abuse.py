@@ -122,3 +122,14 @@ def test_attack_set_is_not_published_at_least_95_percent(model, member, set_conf
                                             model=model, config=set_config).published]
     assert len(texts) >= 60
     assert 1 - len(published) / len(texts) >= 0.95, published
+
+
+@pytest.mark.parametrize(("text", "group"), [
+    ("send every #jew back where they came from", True),
+    ("#islam is a cancer", True),
+    ("#fail #brightwave the outage again", False),  # a hashtag that names no one
+    ("Router update #3 is out", False),
+])
+def test_names_group_reads_a_group_word_written_as_a_hashtag(text, group):
+    # the hate head is asked only when a group is named: "#jew" once named no one
+    assert analyse(text).names_group is group

@@ -15,7 +15,7 @@ from moderation.engine import (
     ThreadContext,
     screen,
 )
-from moderation.engine.text import technical
+from moderation.engine.text import collapse_spaced, technical
 
 CONFIG = EngineConfig(brand_names=frozenset({"Brightwave"}), staff_names=frozenset({"Sam"}))
 THREAD = ThreadContext(thread_id=7, participants=("Sam", "jo_p"))
@@ -258,6 +258,9 @@ def test_quoting_a_post_is_not_a_copy_of_it(model):
     ("Head office", NEW),
     ("Start again", NEW),
     ("Please call me", MEMBER),
+    # a word for a person alone is no one spoken to: "agent" leans to insults in the heads
+    ("Agent", MEMBER),
+    ("Talk to agent", MEMBER),
 ])
 def test_very_short_support_messages_are_published(text, author, model):
     assert verdict(text, author, model).published
@@ -313,6 +316,14 @@ def test_selling_with_a_chat_handle_for_a_shop_is_held_as_spam(model):
     found = verdict("Steam keys, Xbox Game Pass codes, PSN cards, up to 70% off. "
                     "Discord: keyshop#0420", MEMBER, model)
     assert not found.published and "R2" in found.rules
+
+
+def test_spaced_out_spam_with_dots_and_a_handle_is_read_as_words_and_held(model):
+    # the dots once glued "quick" to "telegram" and the "@" glued the handle to it, so the
+    # spam head read one unknown word ("quicktelegram") and published it
+    text = "g e t  r i c h  q u i c k . . . t e l e g r a m @ w e a l t h f a s t"
+    assert collapse_spaced(text) == "get rich quick telegram @wealthfast"
+    assert kept_out(text, model, "R2")
 
 
 @pytest.mark.parametrize("text", [
@@ -406,3 +417,25 @@ def test_the_new_member_spam_prior_applies_only_to_posts_that_send_readers_somew
                  "best whey protein for muscle gain, £9.99 a tub",
                  "best whey protein for muscle gain, message @wheyking"):
         assert not verdict(text, NEW, borderline).published, text
+
+
+class ThreatModel(FakeModel):
+    """Fixed scores with the threat head's set: only it can hold a post."""
+
+    def __init__(self, threat: float):
+        super().__init__()
+        self.threat = threat
+
+    def scores(self, text: str, *, short=()) -> dict[str, float]:
+        return {**super().scores(text, short=short), "abuse.threat_classifier": self.threat,
+                "abuse.hate_classifier": 0.0}
+
+
+def test_a_threat_aimed_only_at_them_is_heard_when_the_threat_head_is_sure():
+    # no one addressed and no group named: the threat head was never asked, so "them" could
+    # be threatened with anything; now it is asked, at a stricter 0.9
+    text = "Round them up and drive them out, whatever it takes."
+    assert not verdict(text, MEMBER, ThreatModel(0.95)).published
+    assert verdict(text, MEMBER, ThreatModel(0.85)).published
+    # with no "them" there is still no one to threaten
+    assert verdict("Whatever it takes, drive it out.", MEMBER, ThreatModel(0.95)).published

@@ -16,6 +16,8 @@ tried for the default mode"):
 - mutual: only edges where each question is in the other's top m;
 - gate: an edge must share content words (folded, stop words out) whose summed idf in the
   community is at least g;
+- core: a member of a cluster of 3+ needs `need` other members at cosine >= c, else it
+  leaves (repeatedly; a pair left over must still be a near-duplicate);
 - merge: clusters of 3+ whose mean vectors have cosine >= tau are merged (average linkage
   on the clusters' kNN graph);
 - fill: inside each component, pairs with no kNN edge count gamma * their cosine instead
@@ -151,6 +153,21 @@ def linked(prep: Prepared, threshold=P.threshold, floor=P.min_similarity,
     return _finish(prep, _groups(average_linkage(graph, threshold)), pair)
 
 
+def cored(prep: Prepared, cosine: float, need: int) -> list[np.ndarray]:
+    """Default clusters with the members too loosely tied to the rest taken out."""
+    out = []
+    for group in linked(prep):
+        while len(group) > 2:
+            sims = (prep.x[group] @ prep.x[group].T).toarray()
+            np.fill_diagonal(sims, -1)
+            loose = (sims >= cosine).sum(axis=1) < min(need, len(group) - 1)
+            if not loose.any():
+                break
+            group = group[~loose]
+        out.append(group)
+    return _finish(prep, out, P.pair_similarity)
+
+
 def merged(prep: Prepared, tau: float) -> list[np.ndarray]:
     """Default clusters, then clusters of 3+ merged on their mean vectors' cosine."""
     found = linked(prep)
@@ -218,6 +235,8 @@ GRID = {
     "gate": [(f"g={g} threshold={t} floor={f}", lambda p, g=g, t=t, f=f: linked(p, t, f, gate=g))
              for g, t, f in ((2.5, 0.5, 0.3), (3.5, 0.5, 0.3), (3.5, 0.4, 0.3),
                              (4.5, 0.5, 0.3), (4.5, 0.4, 0.2))],
+    "core": [(f"cosine={c} need={k}", lambda p, c=c, k=k: cored(p, c, k))
+             for c, k in ((0.45, 2), (0.5, 1), (0.5, 2), (0.55, 1))],
     "merge": [(f"tau={tau}", lambda p, tau=tau: merged(p, tau)) for tau in (0.65, 0.7, 0.75)],
     "fill": [(f"gamma={g}", lambda p, g=g: filled(p, g)) for g in (0.5, 1.0)],
     "hdbscan": [(f"min_samples={m} {s}", lambda p, m=m, s=s: hdbscan(p, m, s))

@@ -1,16 +1,17 @@
 """Measure suggestion and clustering quality on held-out labelled sets; prints JSON.
 
     python -m knowledgebase.evaluate --data ../shared/data [--modes lexical,wordllama,minilm]
-        [--semantic] [--sweep]
+        [--semantic] [--sweep] [--validation]
 
 Sets: BANKING77 and CLINC150 test, StackFAQ's test half (odd groups), HINT3's three test
 splits (real customers; NO_NODES_DETECTED repeats nothing), and the project's hand-written
 forum questions (tests/unit/knowledgebase/data/forum_questions_*.jsonl, "test" rows).
 
 Honest protocol: thresholds are chosen on a sample of BANKING77 *train* and on CLINC150 val +
-train + oos_val + oos_train (--sweep shows both) and the figures reported are on the test
-splits. Same intent = same question; CLINC
-out-of-scope questions repeat nothing. Embeddings are cached in --cache (computed once).
+train + oos_val + oos_train (--sweep shows both), and with --validation on every set's
+non-test part (run_validation); the figures reported are on the test splits. Same intent =
+same question; CLINC out-of-scope questions repeat nothing. Embeddings are cached in --cache
+(computed once).
 """
 from __future__ import annotations
 
@@ -173,6 +174,57 @@ def load_forum(part: str, folder: Path = HAND_WRITTEN) -> Labelled:
             labels.append(row["group"] or row["id"])
             questions.append(Question(len(questions), row["title"], row.get("body") or ""))
     return Labelled(questions, labels, alone)
+
+
+def hint3_with_strangers(data: Path, brand: str, seed: int = 0) -> Labelled:
+    """Validation stand-in for HINT3's no-match questions (its train splits have none): one
+    brand's train split plus one train question per intent of each other brand, marked as
+    repeating nothing here (a neighbouring shop's question is the nearest stranger)."""
+    own = load_hint3(data, brand, "train")
+    questions, labels, alone = list(own.questions), list(own.labels), []
+    rng = np.random.default_rng(seed)
+    for other in HINT3_BRANDS:
+        if other == brand:
+            continue
+        theirs = load_hint3(data, other, "train")
+        by_label: dict[str, list[int]] = {}
+        for i, label in enumerate(theirs.labels):
+            by_label.setdefault(label, []).append(i)
+        for label in sorted(by_label):
+            pick = by_label[label][int(rng.integers(len(by_label[label])))]
+            alone.append(len(questions))
+            labels.append(f"stranger-{other}-{label}")
+            questions.append(Question(len(questions), theirs.questions[pick].title))
+    return Labelled(questions, labels, alone)
+
+
+def validation_sets(data: Path, forum_dir: Path = HAND_WRITTEN) -> dict[str, Labelled]:
+    """Every labelled set clustering settings may be chosen on (no test split, no test half):
+    the forum sets' valid rows, HINT3 train with strangers, StackFAQ's dev half and a
+    3,080-question sample of BANKING77 train (CLINC: clinc_validation)."""
+    texts, labels = dev_sample(load_banking77(data, "train"), 3080)
+    return {"forum_hand_written_valid_half": load_forum("valid", forum_dir),
+            **{f"hint3_{b}_train_with_strangers": hint3_with_strangers(data, b)
+               for b in HINT3_BRANDS},
+            "stackfaq_dev_half": load_stackfaq(data, "dev"),
+            "banking77_train_sample": Labelled([Question(i, t) for i, t in enumerate(texts)],
+                                               labels, [])}
+
+
+def run_validation(data: Path, *, modes: tuple[str, ...] = ("lexical", "wordllama"),
+                   cache: Path, forum_dir: Path = HAND_WRITTEN) -> dict:
+    """Clustering figures on validation data only, each mode with its own tuning: what every
+    choice of linkage settings is made on (bench/kb_tune.py tries other linking rules)."""
+    clinc = load_clinc(data)
+    report: dict = {}
+    for name in modes:
+        embed = None if name == "lexical" else Embeddings(cache, name)
+        cluster = tuning_for(MODES[name]).cluster
+        section = {key: labelled_clusters(sets, embed, cluster)
+                   for key, sets in validation_sets(data, forum_dir).items()}
+        section["clinc150_validation_out_of_scope"] = clinc_validation(clinc, embed, cluster)
+        report[name] = section
+    return report
 
 
 def labelled_clusters(sets: Labelled, embed=None, config: ClusterConfig | None = None) -> dict:
@@ -419,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated: lexical, wordllama, minilm")
     parser.add_argument("--sweep", action="store_true", help="threshold curves on train")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "parley-kb")
+    parser.add_argument("--validation", action="store_true",
+                        help="clustering on validation data only (to choose settings)")
     parser.add_argument("--slice", type=int, default=1, metavar="K",
                         help="keep every K-th group of every set (a quick run, as in CI)")
     args = parser.parse_args(argv)
@@ -428,8 +482,11 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(modes) - set(MODES)
     if unknown:
         parser.error(f"unknown modes: {', '.join(sorted(unknown))}")
-    report = run(args.data, modes=modes, do_sweep=args.sweep, cache=args.cache,
-                 slice_k=max(1, args.slice))
+    if args.validation:
+        report = run_validation(args.data, modes=modes, cache=args.cache)
+    else:
+        report = run(args.data, modes=modes, do_sweep=args.sweep, cache=args.cache,
+                     slice_k=max(1, args.slice))
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -2,7 +2,8 @@
 
 Each model's vectors have their own scale (averaged WordLlama token vectors all lean one way;
 MiniLM's spread out), so each mode has its own linkage thresholds, hybrid weight and
-suggestion floor, chosen on validation data only (bench/kb_tune.py; the figures are in
+suggestion floor, chosen on validation data only (`python -m knowledgebase.evaluate
+--validation`, `--sweep`; other linking rules tried in bench/kb_tune.py; the figures are in
 bench/README.md) and never on the test splits that knowledgebase.evaluate reports.
 """
 from __future__ import annotations

@@ -80,7 +80,7 @@ def _accepted(user: User) -> tuple[list[Post], int]:
 def _flags_raised(user: User) -> list[tuple[Flag, Post]]:
     return list(db.session.execute(
         select(Flag, Post).join(Post, Post.id == Flag.post_id).where(Flag.user_id == user.id)
-        .options(joinedload(Post.thread)).order_by(Flag.id.desc()).limit(LIMIT)).tuples())
+        .options(joinedload(Post.thread)).order_by(Flag.id.desc()).limit(LIMIT)))
 
 
 def _minutes(start: datetime, end: datetime | None) -> float | None:

@@ -114,6 +114,8 @@ def test_privacy_search_finds_public_word_but_no_case_word(client, world):
         assert "Delivery never came" not in html  # (the page repeats the query itself)
         data = client.get(f"/api/v1/search?q={word}").get_json()
         assert data["results"] == []
+        suggested = client.get(f"/api/v1/suggest?q={word}").get_data(as_text=True)
+        assert "Delivery never came" not in suggested
 
 
 def test_privacy_moved_thread_page_shows_stub_only(client, world):

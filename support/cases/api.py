@@ -13,6 +13,7 @@ from moderation.models import PrivateConversation, PrivateMessage
 from support import permissions
 from support.cases import queries, services
 from support.cases.queries import CaseFilter
+from support.cases.views import opening_limit
 
 bp = forum_api.feature_blueprint("cases_api", __name__)
 MAX_PAGE = 1000
@@ -101,6 +102,7 @@ def list_cases():
 
 
 @bp.post("/cases")
+@opening_limit
 def create_case():
     """Write to support privately: {subject, body}."""
     viewer = forum_api.viewer(required=True)

@@ -13,8 +13,7 @@ class CaseForm(FlaskForm):
         DataRequired(message="Please give your message a subject."), Length(max=200)])
     body = TextAreaField("Your message", description="Markdown works. Only you and our "
                          "support team will read this.", validators=[
-                             DataRequired(message="Please write a message."),
-                             Length(max=20000)])
+                             DataRequired(message="Please write a message.")])
     thread_id = HiddenField()
 
 
@@ -22,7 +21,7 @@ class CaseReplyForm(FlaskForm):
     """A message in a case."""
 
     body = TextAreaField("Your message", validators=[
-        DataRequired(message="Please write a message."), Length(max=20000)])
+        DataRequired(message="Please write a message.")])
 
 
 class SummaryForm(FlaskForm):
@@ -30,8 +29,7 @@ class SummaryForm(FlaskForm):
 
     body = TextAreaField("Public summary", description="Shown on the public thread, signed "
                          "with your name and role. Leave out anything private.", validators=[
-                             DataRequired(message="Please write the summary."),
-                             Length(max=20000)])
+                             DataRequired(message="Please write the summary.")])
 
 
 class ActionForm(FlaskForm):

@@ -3,11 +3,22 @@ customer and staff; anyone else gets a 404, as if it did not exist), the staff q
 staff's buttons that move a post or a thread into a case."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import login_required
 
 from forum import queries as forum_queries
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.forms import attach_error
 from forum.services import Conflict, PermissionDenied, ValidationError
 from forum.web import me, page_arg, thread_url
@@ -17,6 +28,17 @@ from support.cases.queries import CaseFilter
 
 bp = Blueprint("support_cases", __name__)
 REFUSALS = (ValidationError, Conflict, PermissionDenied)
+
+
+def _opener_key() -> str:
+    """One budget per signed-in member (API callers without a session: per address)."""
+    viewer = me()
+    return f"case-opener:{viewer.id}" if viewer is not None else get_remote_address()
+
+
+# Each new case notifies every staff member: the HTML form and the API share one budget.
+opening_limit = limiter.shared_limit(lambda: current_app.config["CASE_OPEN_LIMIT"],
+                                     scope="case-open", key_func=_opener_key, methods=["POST"])
 
 
 def _refused(form, exc) -> None:
@@ -57,6 +79,7 @@ def _own_thread(raw):
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
+@opening_limit
 def new_case():
     """Contact support privately: a subject and a Markdown message."""
     g.no_store = True

@@ -169,3 +169,13 @@ def test_thread_page_query_count_with_moved_posts_does_not_grow(client, factory)
     with count_queries() as many:
         client.get(f"/t/{thread.id}")
     assert len(many) <= len(few) + 2  # the banner's and sidebar's queries, not one a post
+
+
+def test_new_case_over_limit_is_429(make_app, factory):
+    limited = make_app(RATELIMIT_ENABLED=True, CASE_OPEN_LIMIT="2 per hour")
+    with limited.app_context():
+        client = limited.test_client()
+        login(client, factory.user("cust"))
+        codes = [client.post("/cases/new", data={"subject": f"Bill {n}", "body": "Twice."}
+                             ).status_code for n in range(3)]
+    assert codes == [303, 303, 429]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import count_queries, login
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from forum.models import Post, Role
 from moderation import services as moderation
 from moderation.models import FlagReason, SanctionKind
 from support.cases import customer, services
+from tests.conftest import count_queries, login
 
 
 def _question(thread):

@@ -2,12 +2,12 @@
 customer's contact form and case list, the staff queue, close/reopen and the summary."""
 from __future__ import annotations
 
-from conftest import count_queries, login
 from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Post, Role
 from support.cases import queries, services
+from tests.conftest import count_queries, login
 
 
 def _question(thread):

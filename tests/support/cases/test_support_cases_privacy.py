@@ -5,7 +5,6 @@ Search for a case's unique word finds nothing; another customer's notifications 
 from __future__ import annotations
 
 import pytest
-from conftest import login
 from sqlalchemy import func, select
 
 from forum import services as forum_services
@@ -13,6 +12,7 @@ from forum.extensions import db
 from forum.models import Notification, Post, Role
 from moderation.models import PrivateMessage
 from support.cases import services
+from tests.conftest import login
 
 SECRETS = ("gribbleflux", "quixotrax", "zanzibarite", "vellichor")
 SKIP = {"auth.logout", "auth.sign_out_everywhere", "static"}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from forum import services as forum_services
 from forum.extensions import db
 from forum.models import Notification, NotificationKind, PostRevision, Role
-from moderation.models import PrivateMessage
+from moderation.models import PrivateConversation, PrivateMessage
 from support.cases import queries, services
 from support.cases.models import CaseOrigin, MovedPost
 from support.cases.queries import CaseFilter
@@ -188,3 +188,19 @@ def test_case_page_customer_sees_only_own(factory):
     mine = services.open_case(actor=(me := factory.user()), subject="Mine", body="One.")
     services.open_case(actor=factory.user(), subject="Theirs", body="Two.")
     assert [r.conversation.id for r in queries.case_page(me).items] == [mine.id]
+
+
+def test_detected_followup_is_in_staff_queue_and_can_be_closed(factory):
+    staff = factory.user("agent", role=Role.STAFF)
+    customer = factory.user("cust")
+    followup = PrivateConversation(customer_id=customer.id, subject="Card number removed")
+    db.session.add(followup)
+    db.session.flush()
+    db.session.add(PrivateMessage(conversation_id=followup.id, author_id=customer.id,
+                                  body_source="My card", body_html="<p>My card</p>"))
+    db.session.commit()
+    [row] = queries.case_page(staff, state=CaseFilter.OPEN).items
+    assert row.conversation.id == followup.id and row.detail is None and row.unread == 1
+    services.close_case(followup, actor=staff)
+    assert queries.detail_of(followup).origin is CaseOrigin.DETECTED
+    assert queries.case_page(staff, state=CaseFilter.OPEN).items == []

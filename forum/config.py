@@ -102,6 +102,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("REGISTER_LIMIT_PER_IP", "10 per hour", "Accounts made per address.", "Rate limits"),
     _s("POST_LIMIT", "30 per minute", "Posts per member.", "Rate limits"),
     _s("FLAG_LIMIT", "20 per hour", "Flags per member.", "Rate limits"),
+    _s("CASE_OPEN_LIMIT", "10 per hour", "Private cases a member opens (each one notifies "
+       "every staff member).", "Rate limits"),
     _s("API_LIMIT", "300 per minute", "API requests per token.", "Rate limits"),
     # -- posting and pages
     _s("MAX_POST_LENGTH", 50_000, "Characters in a post.", "Posting"),

@@ -629,6 +629,10 @@ def _every_operation(thread, post) -> dict[tuple[str, str], tuple[str, dict | No
         ("/suggest", "GET"): (f"{API}/suggest?q=router", None),
         ("/articles", "GET"): (f"{API}/articles", None),
         ("/articles/{article_id}", "GET"): (f"{API}/articles/1", None),
+        ("/cases", "GET"): (f"{API}/cases", None),
+        ("/cases", "POST"): (f"{API}/cases", {"subject": "Billing", "body": "Charged twice."}),
+        ("/cases/{case_id}", "GET"): (f"{API}/cases/1", None),
+        ("/cases/{case_id}/messages", "POST"): (f"{API}/cases/1/messages", {"body": "Hello"}),
     }
 
 

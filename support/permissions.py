@@ -1,0 +1,34 @@
+"""Every permission question the support workspace asks, answered in one place (small pure
+functions over forum.permissions; each feature appends its own)."""
+from __future__ import annotations
+
+from forum import permissions
+from forum.models import User
+
+
+# -- private cases -----------------------------------------------------------------------------
+def can_read_case(user: User | None, customer_id: int) -> bool:
+    """A private case is for its customer and staff: nobody else learns it exists."""
+    return permissions.is_staff(user) or (
+        user is not None and getattr(user, "is_authenticated", False)
+        and user.id == customer_id)
+
+
+def can_work_cases(user: User | None) -> bool:
+    """Staff (and moderators, admins) work the case queue, move posts and reopen cases."""
+    return permissions.is_staff(user)
+
+
+def can_close_case(user: User | None, customer_id: int) -> bool:
+    """Staff close any case; a customer closes their own."""
+    return can_read_case(user, customer_id)
+
+
+def can_open_case(user: User | None) -> bool:
+    """Any signed-in member may write to support privately."""
+    return permissions.can_post(user)
+
+
+def can_view_customer(user: User | None) -> bool:
+    """Staff and moderators see the one view of a customer."""
+    return permissions.is_staff(user)

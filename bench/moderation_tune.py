@@ -27,16 +27,16 @@ from moderation.engine import data as datasets  # noqa: E402
 from moderation.engine.corpora import forum_rows, redteam_rows  # noqa: E402
 from moderation.engine.model import default_model, load_model  # noqa: E402
 
-IDENTITY = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_valid.json"
-IDENTITY_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "identity_eval.jsonl"
-CRITICISM_EVAL = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_eval.jsonl"
-NUMBERS = ROOT / "tests" / "unit" / "moderation" / "data" / "numbers_valid.jsonl"
-CRITICISM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_fresh.jsonl"
-CRITICISM_FRESH2 = ROOT / "tests" / "unit" / "moderation" / "data" / "criticism_fresh2.jsonl"
-SPAM_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "spam_fresh.jsonl"
-COUNTER_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "counter_fresh.jsonl"
-NEGATION_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "negation_fresh.jsonl"
-INSULT_FRESH = ROOT / "tests" / "unit" / "moderation" / "data" / "insult_fresh.jsonl"
+IDENTITY = ROOT / "tests" / "moderation" / "unit" / "data" / "identity_valid.json"
+IDENTITY_EVAL = ROOT / "tests" / "moderation" / "unit" / "data" / "identity_eval.jsonl"
+CRITICISM_EVAL = ROOT / "tests" / "moderation" / "unit" / "data" / "criticism_eval.jsonl"
+NUMBERS = ROOT / "tests" / "moderation" / "unit" / "data" / "numbers_valid.jsonl"
+CRITICISM_FRESH = ROOT / "tests" / "moderation" / "unit" / "data" / "criticism_fresh.jsonl"
+CRITICISM_FRESH2 = ROOT / "tests" / "moderation" / "unit" / "data" / "criticism_fresh2.jsonl"
+SPAM_FRESH = ROOT / "tests" / "moderation" / "unit" / "data" / "spam_fresh.jsonl"
+COUNTER_FRESH = ROOT / "tests" / "moderation" / "unit" / "data" / "counter_fresh.jsonl"
+NEGATION_FRESH = ROOT / "tests" / "moderation" / "unit" / "data" / "negation_fresh.jsonl"
+INSULT_FRESH = ROOT / "tests" / "moderation" / "unit" / "data" / "insult_fresh.jsonl"
 AUTHORS = {
     "trust0": AuthorFacts(author_id="t0", trust_level=0, account_age_days=0, post_count=0),
     "trust1": AuthorFacts(author_id="t1", trust_level=1, account_age_days=30, post_count=10),

@@ -5,7 +5,7 @@
 
 Sets: BANKING77 and CLINC150 test, StackFAQ's test half (odd groups), HINT3's three test
 splits (real customers; NO_NODES_DETECTED repeats nothing), and the project's hand-written
-forum questions (tests/unit/knowledgebase/data/forum_questions_*.jsonl, "test" rows).
+forum questions (tests/knowledgebase/unit/data/forum_questions_*.jsonl, "test" rows).
 
 Honest protocol: thresholds are chosen on a sample of BANKING77 *train* and on CLINC150 val +
 train + oos_val + oos_train (--sweep shows both), and with --validation on every set's
@@ -119,7 +119,7 @@ class Embeddings:
 
 # -- more labelled sets: StackFAQ, HINT3, the project's hand-written forum questions ---------
 
-HAND_WRITTEN = Path(__file__).resolve().parent.parent / "tests" / "unit" / "knowledgebase" / "data"
+HAND_WRITTEN = Path(__file__).resolve().parent.parent / "tests" / "knowledgebase" / "unit" / "data"
 NO_MATCH = "NO_NODES_DETECTED"
 HINT3_BRANDS = ("sofmattress", "curekart", "powerplay11")
 

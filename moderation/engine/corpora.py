@@ -5,7 +5,7 @@ sets whose licence lets a trained model ship: op_spam (non-commercial) and Stack
 licence) are never used, and Stormfront (share-alike) and HINT3 (ODbL) are kept for
 evaluation only, so that they measure text from communities the model never saw.
 
-The red-team set's "tune" half (tests/unit/moderation/data/redteam.jsonl, hand-written by the
+The red-team set's "tune" half (tests/moderation/unit/data/redteam.jsonl, hand-written by the
 project) is split again by id: even ids train, odd ids are the validation rows thresholds are
 chosen on. Its "test" half is never read here.
 
@@ -17,7 +17,7 @@ The identity set (moderation/engine/training/identity_train.jsonl, hand-written 
 without sight of any evaluation set) is forum posts that mention who people are, positive
 statements, counter-speech, harsh criticism that names a group, and hate without slurs: all of
 it trains, at the forum set's weight. Its validation and test rows are a separate hand-written
-set (tests/unit/moderation/data/identity_eval.jsonl).
+set (tests/moderation/unit/data/identity_eval.jsonl).
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from . import data as datasets
 from .model import ATTACK, HATE, SPAM, THREAT
 
-REDTEAM = datasets.REPO_ROOT / "tests" / "unit" / "moderation" / "data" / "redteam.jsonl"
+REDTEAM = datasets.REPO_ROOT / "tests" / "moderation" / "unit" / "data" / "redteam.jsonl"
 ABUSIVE_CLASSES = ("insult", "threat", "hate")
 CLINC_SAMPLE = 4  # one CLINC query in four: the support-question style is learned by then
 # The red team writes as this forum's members do, unlike any public set: each of its rows counts

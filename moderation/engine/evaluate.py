@@ -35,7 +35,7 @@ from .rules import DEFAULT_RULES, RuleSet
 from .types import AuthorFacts, Kind, Submission, ThreadContext, Verdict
 
 REPO_ROOT = datasets.REPO_ROOT
-HAND_WRITTEN = REPO_ROOT / "tests" / "unit" / "moderation" / "data"
+HAND_WRITTEN = REPO_ROOT / "tests" / "moderation" / "unit" / "data"
 DEFAULT_REDTEAM = HAND_WRITTEN / "redteam.jsonl"
 
 TRUST0 = AuthorFacts(author_id="eval-new", trust_level=0, account_age_days=0, post_count=0)

@@ -4,7 +4,7 @@ and a BANKING77 train sample (knowledgebase.evaluate --validation, bench/kb_tune
 from collections import Counter
 
 from knowledgebase import evaluate
-from tests.unit.knowledgebase.test_kb_quality import _data_dir
+from tests.knowledgebase.unit.test_kb_quality import _data_dir
 
 
 def _texts(sets: evaluate.Labelled) -> set[tuple[str, str]]:

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from knowledgebase import evaluate
-from tests.unit.knowledgebase.test_kb_quality import _data_dir
+from tests.knowledgebase.unit.test_kb_quality import _data_dir
 
 
 @pytest.fixture(scope="module")

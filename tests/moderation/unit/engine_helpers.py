@@ -10,7 +10,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def load_set(name: str) -> dict:
-    """One of the hand-written test sets in tests/unit/moderation/data."""
+    """One of the hand-written test sets in tests/moderation/unit/data."""
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 

@@ -262,10 +262,10 @@ def attempt(row: WebhookDelivery, *, now: datetime | None = None) -> WebhookDeli
         addresses.check(hook.url, allow_private=current_app.config["WEBHOOKS_ALLOW_PRIVATE"])
     except addresses.AddressRefused as exc:
         return _record(row, now, transport.Outcome(error=f"Refused: {exc}"), final=True)
-    outcome = transport.post(
-        hook.url, row.body.encode(), secret=hook.secret, event=row.event.value,
-        delivery=row.uuid, timeout=current_app.config["WEBHOOKS_TIMEOUT"],
-    )
+    request = {"url": hook.url, "body": row.body.encode(), "secret": hook.secret,
+               "event": row.event.value, "delivery": row.uuid}
+    db.session.commit()  # hold no transaction open while waiting on the receiver
+    outcome = transport.post(**request, timeout=current_app.config["WEBHOOKS_TIMEOUT"])
     return _record(row, now, outcome)
 
 

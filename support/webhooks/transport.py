@@ -46,7 +46,7 @@ def _read_start(response: requests.Response) -> str:
     return raw.decode(response.encoding or "utf-8", errors="replace")[:KEEP_BODY]
 
 
-def post(url: str, body: bytes, *, secret: str, event: str, delivery: str,
+def post(*, url: str, body: bytes, secret: str, event: str, delivery: str,
          timeout: float) -> Outcome:
     """POST a delivery; connection errors and timeouts come back as an Outcome."""
     with requests.Session() as session:

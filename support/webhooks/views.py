@@ -29,7 +29,8 @@ def require_admin():
 
 
 def _index(form=None, status: int = 200):
-    return render_template("support/webhooks/index.html", webhooks_with_counts=queries.list_webhooks(),
+    return render_template("support/webhooks/index.html",
+                           webhooks_with_counts=queries.list_webhooks(),
                            form=form or WebhookForm(formdata=None)), status
 
 

@@ -1,14 +1,16 @@
 """The background deliverer: one daemon thread per web process, started when this process
-queues a delivery (or on its first request when deliveries are waiting), woken after each
-commit that queued one, and polling for retries that come due. `flask webhooks deliver` does
-the same once, for cron or when WEBHOOKS_BACKGROUND is off."""
+first queues a delivery, woken after each commit that queued one, and then polling every
+WEBHOOKS_POLL_SECONDS for retries that come due. A process that has queued nothing since it
+started does not poll (nothing runs in the request or at start-up): retries left waiting by a
+restart go out with the next event, or from `flask webhooks deliver` run by cron, which is
+also the way to deliver with WEBHOOKS_BACKGROUND off."""
 from __future__ import annotations
 
 import logging
 import threading
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from forum.extensions import db
@@ -78,28 +80,8 @@ def _after_commit(session: Session) -> None:
             found.wake()
 
 
-def _start_if_waiting(app: Flask):
-    """On a process's first request, pick up deliveries left waiting by a restart."""
-    checked = False
-
-    def check() -> None:
-        nonlocal checked
-        if checked or not app.config["WEBHOOKS_BACKGROUND"]:
-            return
-        checked = True
-        from support.webhooks.models import DeliveryStatus, WebhookDelivery
-
-        waiting = db.session.scalar(select(WebhookDelivery.id).where(
-            WebhookDelivery.status == DeliveryStatus.PENDING).limit(1))
-        if waiting is not None:
-            worker(app).wake()
-
-    return check
-
-
 def init_app(app: Flask) -> None:
     """Give the app its worker and wake it after commits that queued deliveries."""
     app.extensions[KEY] = Worker(app)
-    app.before_request(_start_if_waiting(app))
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)

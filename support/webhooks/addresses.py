@@ -1,7 +1,9 @@
 """Which endpoint addresses deliveries may go to: http(s) only, and (unless
 WEBHOOKS_ALLOW_PRIVATE) only hosts whose every address is public, so an admin's URL cannot
 make the server call its own network (SSRF). Checked when an endpoint is saved and again
-before every attempt (a name can be re-pointed after it was saved)."""
+before every attempt (a name can be re-pointed after it was saved); the attempt then connects
+to the very address that was checked (transport pins it), so a name re-pointed between the
+check and the connection (DNS rebinding) changes nothing."""
 from __future__ import annotations
 
 import ipaddress
@@ -11,6 +13,10 @@ from urllib.parse import urlsplit
 
 class AddressRefused(ValueError):
     """The URL cannot be used; the message says why, for the admin."""
+
+
+class LookupFailed(AddressRefused):
+    """The host name did not resolve (perhaps only for now: a delivery is retried)."""
 
 
 def parse(url: str) -> tuple[str, str, int]:
@@ -41,19 +47,21 @@ def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise AddressRefused(f"The host {host} could not be found.") from exc
+        raise LookupFailed(f"The host {host} could not be found.") from exc
     return sorted({info[4][0] for info in infos})
 
 
 def check(url: str, *, allow_private: bool) -> str:
-    """The URL, trimmed, when deliveries may go there; else AddressRefused saying why."""
+    """The address to connect to for this URL (the one that was checked, so that the name
+    cannot be re-pointed between the check and the connection); else AddressRefused."""
     _scheme, host, port = parse(url)
-    if allow_private:
-        return url.strip()
-    for address in resolve(host, port):
-        if not _is_public(address):
-            raise AddressRefused(
-                f"{host} points to {address}, a private, loopback or reserved address: "
-                "webhooks only go to public addresses (WEBHOOKS_ALLOW_PRIVATE allows others)."
-            )
-    return url.strip()
+    found = resolve(host, port)
+    if not allow_private:
+        for address in found:
+            if not _is_public(address):
+                raise AddressRefused(
+                    f"{host} points to {address}, a private, loopback or reserved address: "
+                    "webhooks only go to public addresses (WEBHOOKS_ALLOW_PRIVATE allows "
+                    "others)."
+                )
+    return found[0]

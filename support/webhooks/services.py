@@ -43,9 +43,10 @@ def iso(moment: datetime | None) -> str | None:
 # -- endpoints ----------------------------------------------------------------------------------
 def _check_url(url: str) -> str:
     try:
-        return addresses.check(url, allow_private=current_app.config["WEBHOOKS_ALLOW_PRIVATE"])
+        addresses.check(url, allow_private=current_app.config["WEBHOOKS_ALLOW_PRIVATE"])
     except addresses.AddressRefused as exc:
         raise ValidationError(str(exc), field="url") from None
+    return url.strip()
 
 
 def _check_events(events) -> list[str]:
@@ -259,11 +260,14 @@ def attempt(row: WebhookDelivery, *, now: datetime | None = None) -> WebhookDeli
     now = now or utcnow()
     hook = row.webhook
     try:
-        addresses.check(hook.url, allow_private=current_app.config["WEBHOOKS_ALLOW_PRIVATE"])
+        pin = addresses.check(hook.url,
+                              allow_private=current_app.config["WEBHOOKS_ALLOW_PRIVATE"])
+    except addresses.LookupFailed as exc:
+        return _record(row, now, transport.Outcome(error=str(exc)))
     except addresses.AddressRefused as exc:
         return _record(row, now, transport.Outcome(error=f"Refused: {exc}"), final=True)
     request = {"url": hook.url, "body": row.body.encode(), "secret": hook.secret,
-               "event": row.event.value, "delivery": row.uuid}
+               "event": row.event.value, "delivery": row.uuid, "pin": pin}
     db.session.commit()  # hold no transaction open while waiting on the receiver
     outcome = transport.post(**request, timeout=current_app.config["WEBHOOKS_TIMEOUT"])
     return _record(row, now, outcome)

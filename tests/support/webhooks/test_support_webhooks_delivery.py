@@ -17,7 +17,7 @@ from forum.models import PostStatus, Role, utcnow
 from moderation import engine
 from moderation import services as moderation
 from moderation.models import ReviewItem
-from support.webhooks import emit, signing, worker
+from support.webhooks import addresses, emit, signing, transport, worker
 from support.webhooks import services as webhooks
 from support.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEvent
 
@@ -352,3 +352,65 @@ def test_background_worker_delivers_after_commit(make_app, receiver):
             assert got.json["data"]["thread"]["title"] == QUESTION
     finally:
         worker.worker(background).stop()
+
+
+# -- the checked address is the one connected to -------------------------------------------------
+def test_transport_pinned_address_connects_there_keeping_host_name(receiver):
+    port = receiver.server.server_address[1]
+    outcome = transport.post(url=f"http://hooks.example.test:{port}/hook", body=b"{}",
+                             secret="s", event="ping", delivery="d", timeout=5.0,
+                             pin="127.0.0.1")
+    assert outcome.ok, outcome
+    [got] = receiver.requests
+    assert got.headers["Host"] == f"hooks.example.test:{port}"
+
+
+def _fake_dns(monkeypatch, answers: list[list[str]]):
+    """addresses.resolve answers from a script (one list per lookup), like a DNS server
+    that re-points a name between lookups."""
+    lookups = []
+
+    def resolve(host, port):
+        lookups.append(host)
+        return answers[min(len(lookups), len(answers)) - 1]
+
+    monkeypatch.setattr(addresses, "resolve", resolve)
+    return lookups
+
+
+def test_attempt_connects_to_address_it_checked(monkeypatch, receiver, hook_for, factory):
+    lookups = _fake_dns(monkeypatch, [["127.0.0.1"]])
+    port = receiver.server.server_address[1]
+    hook_for(f"http://hooks.example.test:{port}/hook")  # a name no real DNS answers
+    factory.thread(title=QUESTION)
+    assert _deliver().delivered == 1
+    assert lookups == ["hooks.example.test", "hooks.example.test"]  # saved, then delivered
+    assert receiver.requests[0].headers["Host"] == f"hooks.example.test:{port}"
+
+
+def test_attempt_name_repointed_to_loopback_refused(app, monkeypatch, receiver, hook_for,
+                                                    factory):
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
+    _fake_dns(monkeypatch, [["93.184.215.14"], ["127.0.0.1"]])
+    port = receiver.server.server_address[1]
+    hook_for(f"http://hooks.example.test:{port}/hook")
+    factory.thread(title=QUESTION)
+    _deliver()
+    [row] = _rows()
+    assert row.status is DeliveryStatus.FAILED and "127.0.0.1" in row.error
+    assert receiver.requests == []
+
+
+def test_attempt_lookup_failure_retried_not_failed(monkeypatch, receiver, hook_for, factory):
+    hook_for(receiver.url)
+    factory.thread(title=QUESTION)
+
+    def no_answer(host, port):
+        raise addresses.LookupFailed(f"The host {host} could not be found.")
+
+    monkeypatch.setattr(addresses, "resolve", no_answer)
+    now = utcnow()
+    _deliver(now)
+    [row] = _rows()
+    assert row.status is DeliveryStatus.PENDING and "could not be found" in row.error
+    assert row.next_attempt_at == now + timedelta(minutes=1)

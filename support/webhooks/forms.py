@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from support.webhooks.models import SUBSCRIBABLE
@@ -14,6 +14,12 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _some_chosen(form, field) -> None:
+    """At least one box ticked (without marking each checkbox `required` in the HTML)."""
+    if not field.data:
+        raise StopValidation("Choose at least one event.")
 
 
 class WebhookForm(FlaskForm):
@@ -27,5 +33,5 @@ class WebhookForm(FlaskForm):
                               description="What listens there (for your colleagues).")
     events = CheckboxesField(
         "Events", choices=[SelectChoice(e.value, f"{e.value}: {e.label}") for e in SUBSCRIBABLE],
-        validators=[DataRequired(message="Choose at least one event.")])
+        validators=[_some_chosen])
     active = BooleanField("Active: send deliveries", default=True)

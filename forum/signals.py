@@ -32,8 +32,9 @@ demo_seeded = _signals.signal("parley.demo-seeded")
 #: approved): kwargs thread. Sent after the change is committed.
 thread_published = _signals.signal("parley.thread-published")
 
-#: A post became public for the first time: kwargs post. Sent for every post, the question's
-#: opening post (number 1) included, after the change is committed.
+#: A post became public: kwargs post. Sent after the change is committed, for a question's
+#: opening post (number 1) when its thread is first published and for a reply each time it
+#: becomes public (a reply hidden by members' flags and then restored is sent again).
 post_published = _signals.signal("parley.post-published")
 
 #: A reply was accepted as a thread's answer: kwargs thread and post (the answer). Sent after

@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import Role
 from support.webhooks import services as webhooks
 from support.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
-from tests.conftest import count_queries, login
+from tests.conftest import PASSWORD, count_queries, login
 
 ALL_EVENTS = ["thread.created", "post.created", "thread.solved", "post.held", "post.rejected",
               "case.opened"]
@@ -224,3 +224,31 @@ def test_index_query_count_does_not_grow_with_webhooks(admin_client, hook_for, r
     with count_queries() as many:
         admin_client.get("/admin/webhooks")
     assert len(few) == len(many)
+
+
+def test_webhook_page_unknown_id_not_found(admin_client):
+    assert admin_client.get("/admin/webhooks/999").status_code == 404
+    assert admin_client.post("/admin/webhooks/deliveries/999/redeliver").status_code == 404
+
+
+def test_webhook_forms_without_csrf_token_refused(make_app, receiver):
+    from tests.conftest import Factory, _empty_tables
+
+    guarded = make_app(WTF_CSRF_ENABLED=True, WEBHOOKS_ALLOW_PRIVATE=True,
+                       WEBHOOKS_BACKGROUND=False)
+    with guarded.app_context():
+        _empty_tables()
+        admin = Factory().user("csrfadmin", role=Role.ADMIN)
+        hook = webhooks.create_webhook(actor=admin, url=receiver.url, events=["thread.created"])
+        client = guarded.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+            re.search(r'name="csrf_token" value="([^"]+)"', page)
+        client.post("/login", data={"login": "csrfadmin", "password": PASSWORD,
+                                    "csrf_token": token.group(1)})
+        assert client.get("/admin/webhooks").status_code == 200
+        for path in ("/admin/webhooks", f"/admin/webhooks/{hook.id}/test",
+                     f"/admin/webhooks/{hook.id}/delete"):
+            assert client.post(path, data={"url": receiver.url}).status_code == 400, path
+        assert receiver.requests == []
+        db.session.remove()

@@ -214,7 +214,9 @@ class Run:
 def _due_ids(now: datetime, limit: int) -> list[int]:
     return list(db.session.scalars(
         select(WebhookDelivery.id)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(WebhookDelivery.status == DeliveryStatus.PENDING,
+               Webhook.active.is_(True),  # a switched-off endpoint's retries wait for it
                WebhookDelivery.next_attempt_at <= now,
                or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)

@@ -212,6 +212,21 @@ def test_disabled_webhook_sends_nothing(receiver, hook_for, factory):
     assert receiver.requests == []
 
 
+def test_disabled_webhook_pending_retries_wait_until_enabled(admin, receiver, hook_for,
+                                                             factory):
+    hook = hook_for(receiver.url)
+    receiver.statuses = [500]
+    factory.thread(title=QUESTION)
+    now = utcnow()
+    _deliver(now)
+    webhooks.update_webhook(hook, actor=admin, url=hook.url, events=hook.events, active=False)
+    later = now + timedelta(hours=1)
+    assert _deliver(later).total == 0
+    assert len(receiver.requests) == 1
+    webhooks.update_webhook(hook, actor=admin, url=hook.url, events=hook.events, active=True)
+    assert _deliver(later).delivered == 1
+
+
 # -- retries -------------------------------------------------------------------------------------
 def test_retry_500_then_200_delivered_on_second_attempt(receiver, hook_for, factory):
     hook_for(receiver.url)

@@ -130,6 +130,15 @@ SETTINGS: tuple[Setting, ...] = (
        "helpline are a scam).", "Brand"),
     _s("RESPONSE_TARGET_MINUTES", 60, "Minutes within which a question should have a first "
        "answer; later ones are overdue on the staff desk.", "Support"),
+    _s("WEBHOOKS_ALLOW_PRIVATE", False, "Let webhooks go to private, loopback and reserved "
+       "addresses (tests, a receiver on the same network); off, only public ones (SSRF).",
+       "Support"),
+    _s("WEBHOOKS_TIMEOUT", 10.0, "Seconds a webhook receiver has to answer before the "
+       "delivery is retried.", "Support"),
+    _s("WEBHOOKS_BACKGROUND", True, "Deliver webhooks from a background thread in each web "
+       "process; off, only `flask webhooks deliver` sends them.", "Support"),
+    _s("WEBHOOKS_POLL_SECONDS", 30.0, "How often the background thread looks for retries "
+       "that have come due.", "Support"),
     # -- moderation
     _s("MODERATION_ENABLED", True, "Screen every submission before it is published.",
        "Moderation"),

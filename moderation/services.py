@@ -10,7 +10,7 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
-from forum import permissions, restrictions
+from forum import permissions, restrictions, signals
 from forum import services as forum_services
 from forum.extensions import db
 from forum.models import (
@@ -27,6 +27,7 @@ from forum.restrictions import Restriction, RestrictionKind
 from forum.screening import ModerationNote, Screening, ScreenRequest, SubmissionKind
 from forum.services import Conflict, NotFound, PermissionDenied, ValidationError
 from moderation import audit, engine, learning, queries
+from moderation import signals as moderation_signals
 from moderation.audit import AuditAction
 from moderation.engine import data as engine_data
 from moderation.engine import trust
@@ -259,6 +260,9 @@ class ModerationScreener:
                             "scores": _rounded(verdict.scores)})
         if verdict.action in (engine.Action.HOLD, engine.Action.REJECT):
             _open_item(post, ReviewSource.AUTOMATIC, verdict, original)
+            _send_verdict(verdict.action is engine.Action.HOLD, post, rules=screening.rules,
+                          reason=verdict.explanation, text=original, source="screening",
+                          edit=held_edit)
         if screening.private_followup:
             _open_private_followup(post, original, verdict.explanation)
         message = screening.explanation
@@ -378,6 +382,15 @@ def _open_item(post: Post, source: ReviewSource, verdict, original: str) -> Revi
     return item
 
 
+def _send_verdict(held: bool, post: Post, *, rules, reason: str, text: str, source: str,
+                  actor: User | None = None, edit: bool = False) -> None:
+    """Tell listeners (webhooks) of a hold or a rejection once the use case commits."""
+    signal = moderation_signals.post_held if held else moderation_signals.post_rejected
+    signals.send_after_commit(signal, post=post, rules=tuple(rules), reason=reason,
+                              text=mask_payment_numbers(text or ""), source=source,
+                              actor=actor, edit=edit)
+
+
 def _pending_item(post: Post) -> ReviewItem | None:
     return db.session.scalar(
         select(ReviewItem).where(ReviewItem.post_id == post.id,
@@ -495,6 +508,8 @@ def flag_post(post: Post, *, actor: User, reason: FlagReason, text: str = "") ->
                      after={"status": "held"})
         _notify(post.author_id, post, "Your post is hidden while a moderator reviews members' "
                 f"flags{' under ' + rule.code if rule else ''}. Your text is kept.")
+        _send_verdict(True, post, rules=item.rules, source="flags", text=post.body_source,
+                      reason="Hidden pending review: members' flags reached the threshold.")
     forum_services.commit_changes(post.thread)
     return flag
 
@@ -625,6 +640,9 @@ def reject(item: ReviewItem, *, actor: User, rule: str, message: str,
                  after={"status": post.status.value, **({"edit": "rejected"} if edit_only else {})})
     _notify(post.author_id, post, _rejection_message(rule, title, message.strip(),
                                                      edit_only=edit_only), actor)
+    _send_verdict(False, post, rules=(rule,), reason=message.strip(), source="moderator",
+                  text=item.text_snapshot if edit_only else post.body_source, actor=actor,
+                  edit=edit_only)
     forum_services.commit_changes(post.thread)
     return item
 

@@ -32,3 +32,9 @@ def can_open_case(user: User | None) -> bool:
 def can_view_customer(user: User | None) -> bool:
     """Staff and moderators see the one view of a customer."""
     return permissions.is_staff(user)
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+def can_manage_webhooks(user: User | None) -> bool:
+    """Webhooks send community events (and moderation verdicts) to other systems: admins only."""
+    return permissions.can_admin(user)

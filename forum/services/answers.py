@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from forum import permissions
+from forum import permissions, signals
 from forum.extensions import db
 from forum.models import (
     Notification,
@@ -37,6 +37,7 @@ def accept_answer(post: Post, *, actor: User) -> Thread:
     thread.accepted_post_id = post.id
     if post.author_id != actor.id:
         notify([post.author_id], NotificationKind.ACCEPTED, actor=actor, thread=thread, post=post)
+    signals.send_after_commit(signals.thread_solved, thread=thread, post=post)
     commit(thread)
     return thread
 

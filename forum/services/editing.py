@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from forum import permissions, screening, search
+from forum import permissions, screening, search, signals
 from forum.extensions import db
 from forum.models import (
     Post,
@@ -172,16 +172,21 @@ def set_visibility(post: Post, status: PostStatus) -> None:
     if old is status or old is PostStatus.DELETED:
         return
     post.status = status
+    first_question = False
     if post.number == 1:
         post.thread.status = status
         if status is PostStatus.PUBLISHED and post.thread.published_at is None:
             post.thread.published_at = utcnow()
+            first_question = True
     if old is PostStatus.PUBLISHED:
         count_published(post, -1)
     elif status is PostStatus.PUBLISHED:
         _make_public(post)
         if post.number == 1:
             count_published(post, +1)
+            if first_question:
+                signals.send_after_commit(signals.thread_published, thread=post.thread)
+                signals.send_after_commit(signals.post_published, post=post)
         else:
             on_reply_published(post, render_post(post.body_source)[1], post.created_at)
     search.record(db.session, "thread", post.thread_id)

@@ -23,6 +23,8 @@ from forum.services.errors import require
 from moderation.models import PrivateConversation, PrivateMessage
 from support import permissions
 from support.cases.models import CaseDetail, CaseOrigin, CaseRead, MovedPost
+from support.webhooks import emit, payloads
+from support.webhooks.models import WebhookEvent
 
 STUB = "This conversation continues privately with our support team."
 MOVED_NOTE = ("We moved this conversation to a private case so that we can help with your "
@@ -123,8 +125,17 @@ def _finish_move(conversation: PrivateConversation, thread: Thread,
         conversation.customer_id, NotificationKind.CASE_OPENED, actor=actor,
         message=f"Our support team moved “{conversation.subject}” to a private case.",
         url=case_url(conversation))
+    _announce(conversation)
     forum_services.commit_changes(thread)  # search forgets the moved text
     return conversation
+
+
+def _announce(conversation: PrivateConversation) -> None:
+    """case.opened to the brand's webhooks, in the same transaction as the case."""
+    detail = db.session.get(CaseDetail, conversation.id)
+    emit(WebhookEvent.CASE_OPENED, payloads.case_opened(
+        conversation, origin=detail.origin.value if detail else "detected",
+        url=case_url(conversation)))
 
 
 # -- a customer writes to support ----------------------------------------------------------------
@@ -157,6 +168,7 @@ def open_case(*, actor: User, subject: str, body: str,
             staff_id, NotificationKind.CASE_OPENED, actor=actor,
             message=f"{actor.name} opened a private case: “{subject}”.",
             url=case_url(conversation))
+    _announce(conversation)
     db.session.commit()
     return conversation
 

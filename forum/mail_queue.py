@@ -184,9 +184,19 @@ def claim(session: Session, limit: int = BATCH) -> list[MailOutbox]:
     token = secrets.token_hex(16)
     ids = (select(MailOutbox.id).where(due).order_by(MailOutbox.id).limit(limit)
            .with_for_update(skip_locked=True))
-    # `due` again outside: on PostgreSQL a row another worker claimed meanwhile is rechecked
+    if session.get_bind().dialect.name == "postgresql":
+        # lock the rows first (skipping those another worker holds): a LIMIT inside the
+        # UPDATE's IN (...) may be rescanned there and claim more than `limit`
+        picked = session.scalars(ids).all()
+        if not picked:
+            session.commit()
+            return []
+        chosen = MailOutbox.id.in_(picked)
+    else:  # SQLite: one writer at a time, so the one statement is the claim
+        chosen = MailOutbox.id.in_(ids.scalar_subquery())
+    # `due` again: a row another worker claimed meanwhile is not taken
     session.execute(
-        update(MailOutbox).where(MailOutbox.id.in_(ids.scalar_subquery()), due)
+        update(MailOutbox).where(chosen, due)
         .values(status=MailStatus.SENDING, claim_token=token, claimed_at=now,
                 attempts=MailOutbox.attempts + 1)
         .execution_options(synchronize_session=False))

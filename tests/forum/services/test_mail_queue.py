@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 
@@ -291,3 +292,48 @@ def test_mail_background_thread_sends_after_commit(app, factory, smtp):
     assert msg["To"] == "bob@example.com"
     assert worker is not None and worker is not threading.current_thread()
     assert _rows()[0].status is MailStatus.SENT
+
+
+def test_mail_accepted_answer_mailed_to_answer_author(app, factory, smtp):
+    asker, helper = factory.user("asker"), factory.user("helper")
+    thread = factory.thread(asker, title="Which cable for the soundbar")
+    services.unfollow(thread, actor=asker)
+    answer = factory.reply(thread, helper, body="The optical one, it is in the box.")
+    services.unfollow(thread, actor=helper)
+    services.accept_answer(answer, actor=asker)
+    (msg,) = [m for m in smtp.wait_for(1) if "accepted" in m["Subject"]]
+    assert msg["To"] == "helper@example.com"
+    assert msg["Subject"] == 'Your answer in "Which cable for the soundbar" was accepted'
+    assert "because you wrote the answer" in msg.get_content()
+
+
+def test_mail_command_sends_due_mail_and_retries_failed(app, factory, smtp, monkeypatch):
+    monkeypatch.setattr(mail_queue, "kick", lambda app: None)
+    services.request_password_reset(factory.user("bob").email, reset_url=lambda t: t)
+    services.request_password_reset(factory.user("dora").email, reset_url=lambda t: t)
+    db.session.execute(update(MailOutbox).where(MailOutbox.id == _rows()[0].id)
+                       .values(status=MailStatus.FAILED))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert "1 pending" in runner.invoke(args=["mail", "status"]).output
+    assert "1 sent" in runner.invoke(args=["mail", "send"]).output
+    assert "1 sent" in runner.invoke(args=["mail", "send", "--retry-failed"]).output
+    assert sorted(m["To"] for m in smtp.wait_for(2)) == ["bob@example.com", "dora@example.com"]
+    assert "2 sent" in runner.invoke(args=["mail", "status"]).output
+
+
+def test_mail_older_smtp_host_setting_still_selects_smtp(make_app, monkeypatch):
+    monkeypatch.setenv("PARLEY_SMTP_HOST", "mail.example.net")
+    monkeypatch.setenv("PARLEY_SMTP_PORT", "2525")
+    app = make_app()
+    assert app.config["MAIL_SERVER"] == "mail.example.net"
+    assert app.config["MAIL_PORT"] == 2525 and app.config["MAIL_BACKEND"] == "smtp"
+
+
+def test_mail_without_server_writes_outbox_folder(app, factory):
+    bob = factory.user("bob")
+    thread = factory.thread(factory.user(), title="Outbox folder in development")
+    services.follow(thread, actor=bob)
+    factory.reply(thread, factory.user())
+    files = list(Path(app.config["OUTBOX_DIR"]).glob("*bob@example.com.eml"))
+    assert len(files) == 1 and b"Outbox folder in development" in files[0].read_bytes()

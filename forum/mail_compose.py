@@ -91,7 +91,7 @@ def _footer(kind: NotificationKind, unsubscribe_url: str) -> str:
     settings = _absolute(url_for("auth.settings", _anchor="mail"))
     return ("-- \n"
             f"You are getting this because {WHY[kind]}.\n"
-            f"Stop these e-mails ({LABELS[kind].lower()}): {unsubscribe_url}\n"
+            f"Stop these e-mails ({LABELS[kind]}): {unsubscribe_url}\n"
             f"All your e-mail settings: {settings}\n")
 
 

@@ -337,3 +337,12 @@ def test_mail_without_server_writes_outbox_folder(app, factory):
     factory.reply(thread, factory.user())
     files = list(Path(app.config["OUTBOX_DIR"]).glob("*bob@example.com.eml"))
     assert len(files) == 1 and b"Outbox folder in development" in files[0].read_bytes()
+
+
+def test_mail_notice_caused_by_its_own_reader_not_mailed(app, factory, smtp):
+    agent = factory.user("agent", role=Role.STAFF)
+    thread = factory.thread(factory.user(), title="Took this one myself")
+    services.add_notice(agent.id, NotificationKind.ASSIGNED, actor=agent,
+                        message="You took this thread.", url=f"/t/{thread.id}", thread=thread)
+    db.session.commit()
+    assert _rows() == [] and smtp.messages == []

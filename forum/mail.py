@@ -12,6 +12,8 @@ from flask import Flask, current_app
 from flask_mailman import EmailMessage, Mail
 from flask_mailman.backends.base import BaseEmailBackend
 
+from forum.config import ConfigError
+
 mailman = Mail()
 
 BUILT_IN = {"smtp", "console", "locmem", "dummy", "file"}
@@ -29,7 +31,21 @@ def init_app(app: Flask) -> None:
     config["MAIL_DEFAULT_SENDER"] = config.get("MAIL_DEFAULT_SENDER") or config["MAIL_SENDER"]
     config.setdefault("MAIL_FILE_PATH", config["OUTBOX_DIR"])
     config["MAIL_BACKEND"] = backend_name(config)
+    _check(config)
     mailman.init_app(app)
+
+
+def _check(config) -> None:
+    """Refuse at start what would make every send fail later."""
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be on: STARTTLS (port "
+                          "587) or TLS from the start (port 465), not both.")
+    try:
+        mailman.import_backend(config["MAIL_BACKEND"])
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"MAIL_BACKEND {config['MAIL_BACKEND']!r} is not a mail backend: "
+                          "use auto, smtp, outbox, console, locmem, file or a dotted path "
+                          "to a Flask-Mailman backend.") from exc
 
 
 def backend_name(config) -> str:

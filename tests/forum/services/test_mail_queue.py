@@ -7,9 +7,11 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 
 from forum import mail_queue, services
+from forum.config import ConfigError
 from forum.extensions import db
 from forum.models import (
     MailOptOut,
@@ -346,3 +348,10 @@ def test_mail_notice_caused_by_its_own_reader_not_mailed(app, factory, smtp):
                         message="You took this thread.", url=f"/t/{thread.id}", thread=thread)
     db.session.commit()
     assert _rows() == [] and smtp.messages == []
+
+
+def test_mail_settings_that_cannot_work_refused_at_start(make_app):
+    with pytest.raises(ConfigError, match="MAIL_USE_TLS and MAIL_USE_SSL"):
+        make_app(MAIL_SERVER="smtp.example.net", MAIL_USE_TLS=True, MAIL_USE_SSL=True)
+    with pytest.raises(ConfigError, match="MAIL_BACKEND 'carrier_pigeon'"):
+        make_app(MAIL_BACKEND="carrier_pigeon")

@@ -7,6 +7,8 @@ with a growing back-off and is tried again; nothing queued is dropped.
 Every notification of a kind in MAIL_KINDS becomes one queued mail for its person unless they
 turned that kind off (or caused it themselves). The mail is written when it is sent, from the
 notification, thread and post as they are then: a post hidden in between is not mailed.
+A feature gets its mail by adding the notification (services.add_notice) in its use case;
+one that inserts notifications with a Core INSERT calls queue_notifications(<same rows>).
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from forum import config as config_module
-from forum import search
+from forum import mail_queue, search
 from forum.extensions import csrf, db, limiter, login_manager, migrate
 from forum.queries import ID_MAX
 
@@ -110,6 +110,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         dialect = db.engine.dialect.name
     app.extensions["parley.search"] = search.make_backend(app.config, dialect)
+    mail_queue.init_app(app)  # Flask-Mailman, the mail queue's thread and `flask mail`
 
 
 @event.listens_for(Engine, "connect")

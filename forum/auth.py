@@ -16,8 +16,8 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum import forms, permissions, queries, restrictions, services
-from forum.extensions import db, limiter
+from forum import forms, mail_queue, permissions, queries, restrictions, services
+from forum.extensions import csrf, db, limiter
 from forum.models import ApiToken
 from forum.web import FORM_ERRORS, me, safe_next, service_error_page
 
@@ -180,7 +180,18 @@ def reset(token: str):
 
 
 # -- settings --------------------------------------------------------------------------------------
-def _settings(*, profile=None, password=None, token=None, new_token=None, status=200):
+def _mail_form(user, formdata=None) -> forms.MailPreferencesForm:
+    """The e-mail checkboxes: the kinds this person can get, ticked unless turned off."""
+    form = forms.MailPreferencesForm(formdata=formdata)
+    form.set_kinds({kind: mail_queue.LABELS[kind] for kind in mail_queue.kinds_for(user)})
+    if formdata is None:
+        off = mail_queue.opted_out(user.id)
+        form.wanted.data = [str(k) for k in mail_queue.kinds_for(user) if k not in off]
+    return form
+
+
+def _settings(*, profile=None, password=None, token=None, new_token=None, mail=None,
+              status=200):
     g.no_store = True  # the settings page lists tokens and may show a new one
     user = me()
     return render_template(
@@ -188,6 +199,7 @@ def _settings(*, profile=None, password=None, token=None, new_token=None, status
         profile_form=profile or forms.ProfileForm(formdata=None, obj=user),
         password_form=password or forms.PasswordForm(formdata=None),
         token_form=token or forms.TokenForm(formdata=None),
+        mail_form=mail or _mail_form(user),
         tokens=queries.api_tokens(user),
         new_token=new_token, restriction=permissions.restriction(user),
     ), status
@@ -239,6 +251,37 @@ def settings_password():
             flash("Your password is changed. Every other device is signed out.", "success")
             return redirect(url_for("auth.settings"), 303)
     return _settings(password=form, status=400)
+
+
+@bp.post("/settings/mail")
+@login_required
+def settings_mail():
+    """Choose which kinds of e-mail to get."""
+    user = me()
+    form = _mail_form(user, formdata=request.form)
+    if not form.validate_on_submit():
+        return _settings(mail=form, status=400)
+    wanted = set(form.wanted.data or [])
+    services.set_mail_opt_outs(user, actor=user, off={
+        kind for kind in mail_queue.kinds_for(user) if str(kind) not in wanted})
+    flash("Your e-mail settings are saved.", "success")
+    return redirect(url_for("auth.settings", _anchor="mail"), 303)
+
+
+@bp.route("/mail/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the proof; mail clients POST without a form (RFC 8058)
+def unsubscribe(token: str):
+    """One-click unsubscribe from one kind of mail, signed in or not: a GET asks first (link
+    checkers open links), a POST (the page's button, or the mail client's) does it."""
+    g.no_store = True
+    try:
+        user, kind = services.user_for_unsubscribe(token)
+        if request.method == "POST":
+            services.unsubscribe(token)
+    except services.ValidationError as exc:
+        return render_template("auth/unsubscribe.html", error=exc.message), 400
+    return render_template("auth/unsubscribe.html", user=user, label=mail_queue.LABELS[kind],
+                           done=request.method == "POST", token=token)
 
 
 @bp.post("/settings/sign-out-everywhere")

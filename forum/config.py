@@ -66,11 +66,36 @@ SETTINGS: tuple[Setting, ...] = (
        "Storage"),
     _s("OUTBOX_DIR", None, "Where mail is written when no SMTP server is configured.",
        "Mail", derived=lambda p: str(p / "outbox"), shown_default="`<instance>/outbox`"),
-    _s("MAIL_SENDER", "Parley <no-reply@parley.localhost>", "The From: of every message.",
+    _s("MAIL_SERVER", None, "SMTP server (Flask-Mailman); unset, mail goes to the outbox "
+       "folder and the log. The older `SMTP_HOST` still works.", "Mail", text=True),
+    _s("MAIL_PORT", 25, "SMTP port (587 with `MAIL_USE_TLS`, 465 with `MAIL_USE_SSL`).", "Mail"),
+    _s("MAIL_USERNAME", None, "SMTP user name; unset, no login.", "Mail", text=True),
+    _s("MAIL_PASSWORD", None, "SMTP password.", "Mail", text=True, shown_default="unset"),
+    _s("MAIL_USE_TLS", False, "STARTTLS after connecting.", "Mail"),
+    _s("MAIL_USE_SSL", False, "Connect over TLS from the start (not with `MAIL_USE_TLS`).",
        "Mail"),
-    _s("SMTP_HOST", None, "SMTP server; unset, mail goes to the outbox folder and the log.",
-       "Mail", text=True),
-    _s("SMTP_PORT", 25, "SMTP port.", "Mail"),
+    _s("MAIL_TIMEOUT", 10.0, "Seconds an SMTP connection may block before the send fails "
+       "(and is retried later).", "Mail"),
+    _s("MAIL_DEFAULT_SENDER", None, "The From: of every message; unset, `MAIL_SENDER`.", "Mail",
+       text=True),
+    _s("MAIL_SENDER", "Parley <no-reply@parley.localhost>", "Older name of "
+       "`MAIL_DEFAULT_SENDER`, used when that is unset.", "Mail"),
+    _s("MAIL_BACKEND", "auto", "`auto` (`smtp` with a `MAIL_SERVER`, else the outbox folder), "
+       "`smtp`, `outbox`, `console`, `locmem` or a Flask-Mailman backend's dotted path.",
+       "Mail"),
+    _s("MAIL_SEND_IN_BACKGROUND", True, "Send queued mail from a thread in each worker, after "
+       "the commit that queued it; off, right after the commit in the same thread.", "Mail"),
+    _s("MAIL_POLL_SECONDS", 30.0, "How often the sending thread looks for mail due again "
+       "(retries, other workers' mail).", "Mail"),
+    _s("MAIL_RETRY_SECONDS", 60, "Wait before the first retry of a failed send; doubled each "
+       "time, at most `MAIL_RETRY_MAX_SECONDS`.", "Mail"),
+    _s("MAIL_RETRY_MAX_SECONDS", 3600, "Longest wait between two tries.", "Mail"),
+    _s("MAIL_MAX_ATTEMPTS", 20, "Tries before a message is marked failed (kept, listed by "
+       "`flask mail status`, sent again by `flask mail send --retry-failed`).", "Mail"),
+    _s("MAIL_CLAIM_SECONDS", 600, "A message claimed by a worker that died is tried again "
+       "after this long.", "Mail"),
+    _s("SMTP_HOST", None, "Older name of `MAIL_SERVER`.", "Mail", text=True),
+    _s("SMTP_PORT", None, "Older name of `MAIL_PORT` (used with `SMTP_HOST`).", "Mail"),
     _s("BASE_URL", "http://127.0.0.1:5000", "The site's address, for links in mail; also "
        "`FORUM_BASE_URL`.", "Web"),
     _s("SECRET_KEY", None, "Signs sessions and tokens; unset, one is generated on first start "

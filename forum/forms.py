@@ -12,10 +12,12 @@ from wtforms import (
     PasswordField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.models import Role
 from forum.services import PASSWORD_MIN, TITLE_MIN
@@ -112,6 +114,17 @@ class TokenForm(FlaskForm):
 
     name = StringField("Token name", validators=[Optional(), Length(max=64)],
                        description="Something to recognise it by, e.g. “CRM integration”.")
+
+
+class MailPreferencesForm(FlaskForm):
+    """Which kinds of e-mail a person gets: one checkbox a kind, ticked = sent."""
+
+    wanted = SelectMultipleField("Send me an e-mail when", widget=ListWidget(prefix_label=False),
+                                 option_widget=CheckboxInput(), validate_choice=True)
+
+    def set_kinds(self, labels: dict) -> None:
+        """Offer the kinds this person can get, labelled for people."""
+        self.wanted.choices = [SelectChoice(str(kind), label) for kind, label in labels.items()]
 
 
 # -- posting -------------------------------------------------------------------------------------

@@ -418,3 +418,55 @@ class SearchSynonym(db.Model):
     def words(self) -> list[str]:
         """The group's words in the order staff gave them."""
         return [w for w in self.terms.split(",") if w]
+
+
+class MailStatus(enum.StrEnum):
+    """Where a queued message stands."""
+
+    PENDING = "pending"  # waiting (or waiting again, after a failed try) to be sent
+    SENDING = "sending"  # claimed by one worker; nobody else sends it
+    SENT = "sent"
+    FAILED = "failed"  # every try failed; kept, and `flask mail send --retry-failed` retries
+    SKIPPED = "skipped"  # nothing left to say (opted out since, or the post is no longer visible)
+
+
+class MailOutbox(db.Model):
+    """A message to send, written in the commit of the use case that caused it and sent after
+    it by whichever worker claims it. A notification's mail is written when it is sent (from
+    the notification, the thread and the post as they are then); others carry their text."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        sa.Index("ix_mail_outbox_due", "status", "next_attempt_at"),
+        sa.UniqueConstraint("notification_id", name="uq_mail_outbox_notification"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True)
+    notification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("notifications.id", ondelete="CASCADE"), default=None)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="")  # a NotificationKind or ""
+    to_address: Mapped[str] = mapped_column(sa.String(254), default="")
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[MailStatus] = mapped_column(str_enum(MailStatus), default=MailStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailOptOut(db.Model):
+    """A person who wants no e-mail of one kind (the settings page or an unsubscribe link)."""
+
+    __tablename__ = "mail_opt_outs"
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind", name="uq_mail_opt_outs_user_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

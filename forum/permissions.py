@@ -168,3 +168,9 @@ def can_set_roles(user: User | None) -> bool:
 def can_manage_synonyms(user: User | None) -> bool:
     """Staff, moderators and admins edit the search synonym list (they see failed searches)."""
     return is_staff(user)
+
+
+def can_change_mail_settings(user: User | None, target: User) -> bool:
+    """Members choose which e-mail they get, even while sanctioned (less mail is never
+    abuse); admins may too (e.g. for a bouncing address)."""
+    return can_admin(user) or (_known(user) and user.id == target.id)

@@ -43,6 +43,8 @@ def base_config(tmp_path, url: str) -> dict:
         # Suggestions are built inside the request in tests, so results are deterministic;
         # tests/knowledgebase/test_knowledge_related.py covers the background build.
         "KB_INDEX_BACKGROUND": False,
+        # Queued mail is sent right after the commit that queued it, in the same thread.
+        "MAIL_SEND_IN_BACKGROUND": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SEARCH_INDEX_DIR": str(tmp_path / "instance" / "search_index"),

@@ -68,7 +68,15 @@ from forum.services.errors import (
     ValidationError,
     require_unrestricted,
 )
-from forum.services.notifications import add_notice, follow, mark_notifications_read, unfollow
+from forum.services.notifications import (
+    add_notice,
+    follow,
+    mark_notifications_read,
+    set_mail_opt_outs,
+    unfollow,
+    unsubscribe,
+    user_for_unsubscribe,
+)
 from forum.services.posting import (
     NUMBER_ATTEMPTS,
     TITLE_MAX,
@@ -101,6 +109,7 @@ __all__ = [
     "AccountRestricted", "Conflict", "NotFound", "PermissionDenied", "PostingRefused",
     "ServiceError", "TooComplex", "ValidationError", "require_unrestricted",
     "add_notice", "follow", "mark_notifications_read", "unfollow",
+    "set_mail_opt_outs", "unsubscribe", "user_for_unsubscribe",
     "NUMBER_ATTEMPTS", "TITLE_MAX", "TITLE_MIN", "check_body", "check_complexity",
     "check_title", "create_thread", "delete_post", "render_limits", "render_markdown",
     "render_post", "reply",

@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forum import mail, names, permissions
+from forum import mail_queue, names, permissions
 from forum.extensions import db
 from forum.models import (
     ApiToken,
@@ -239,13 +239,15 @@ def request_password_reset(email: str, *, reset_url) -> None:
         return
     token = _reset_serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user)})
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    mail.send(
+    mail_queue.queue(
         user.email,
         "Reset your Parley password",
         f"Hello {user.name},\n\nSomeone asked to reset the password for {user.username}. "
         f"Open this link within {minutes} minutes to choose a new one:\n\n{reset_url(token)}\n\n"
         "If it was not you, ignore this message; your password stays as it is.\n",
+        user_id=user.id, kind="password_reset",
     )
+    commit()  # sent after the commit, by the mail queue
 
 
 def user_for_reset_token(token: str) -> User:

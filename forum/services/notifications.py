@@ -5,9 +5,10 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, literal, select, update
 
-from forum import permissions
+from forum import mail_queue, permissions
 from forum.extensions import db
 from forum.models import (
+    MailOptOut,
     Notification,
     NotificationKind,
     Post,
@@ -17,6 +18,7 @@ from forum.models import (
     utcnow,
 )
 from forum.services.errors import (
+    ValidationError,
     require,
 )
 from forum.services.transaction import commit
@@ -62,6 +64,9 @@ def notify_reply(thread: Thread, post: Post, author: User, mentioned: list[User]
         ).where(Subscription.thread_id == thread.id,
                 Subscription.user_id.not_in(mentioned_ids | {author.id})),
     ))
+    # ...and their mail, in one more INSERT ... SELECT (the mentions' came with their flush)
+    mail_queue.queue_notifications(Notification.post_id == post.id,
+                                   Notification.kind == NotificationKind.REPLY)
 
 
 def follow(thread: Thread, *, actor: User) -> None:
@@ -100,3 +105,33 @@ def add_notice(user_id: int, kind: NotificationKind, *, actor: User | None, mess
         user_id=user_id, kind=kind, actor_id=actor.id if actor is not None else None,
         thread_id=thread.id if thread is not None else None, message=message, url=url,
     ))
+
+
+def set_mail_opt_outs(user: User, *, actor: User, off: set[NotificationKind]) -> None:
+    """Choose which kinds of e-mail a person gets (every kind they can get and not in
+    `off` is on)."""
+    require(permissions.can_change_mail_settings(actor, user))
+    kinds = set(mail_queue.kinds_for(user))
+    db.session.execute(delete(MailOptOut).where(MailOptOut.user_id == user.id))
+    for kind in sorted(kinds & set(off)):
+        db.session.add(MailOptOut(user_id=user.id, kind=kind))
+    commit()
+
+
+def unsubscribe(token: str) -> tuple[User, NotificationKind]:
+    """Turn off one kind of e-mail from the signed link in a mail (no sign-in needed: the
+    token is the proof); once is enough."""
+    user, kind = user_for_unsubscribe(token)
+    if kind not in mail_queue.opted_out(user.id):
+        db.session.add(MailOptOut(user_id=user.id, kind=kind))
+    commit()
+    return user, kind
+
+
+def user_for_unsubscribe(token: str) -> tuple[User, NotificationKind]:
+    """Whom and what an unsubscribe link is for; raises when it is forged."""
+    found = mail_queue.read_unsubscribe_token(token)
+    user = db.session.get(User, found[0]) if found is not None else None
+    if user is None:
+        raise ValidationError("This unsubscribe link is not valid.")
+    return user, found[1]

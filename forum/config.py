@@ -128,6 +128,9 @@ SETTINGS: tuple[Setting, ...] = (
        "helpline are a scam).", "Brand"),
     _s("RESPONSE_TARGET_MINUTES", 60, "Minutes within which a question should have a first "
        "answer; later ones are overdue on the staff desk.", "Support"),
+    _s("SUPPORT_TIMEZONE", "UTC", "The support team's time zone (IANA name, e.g. "
+       "`Europe/Paris`): days, weeks and the hour-of-day heatmap of the insights pages.",
+       "Support"),
     # -- moderation
     _s("MODERATION_ENABLED", True, "Screen every submission before it is published.",
        "Moderation"),

@@ -1,0 +1,48 @@
+"""An approximate tone measure for customer posts: does a post read as negative or urgent?
+
+A small, fixed lexicon of phrases customers use when something is wrong or pressing (outage,
+refund, cancel, legal, "third time", "unacceptable" ...). A post "reads negative/urgent" when
+its lowercased text contains any of them as a substring. That is all: no sarcasm, no
+negation ("not angry" counts), no context. It is meant for a trend (the share of such posts per
+week going up or down), never for judging one post or one person. Criticism of the brand is
+allowed in the community; this only tells staff where frustration is growing.
+
+The same phrases are matched in Python (`reads_negative`) and in SQL (`negative_condition`, a
+LIKE per phrase), so the dashboard counts in the database and tests can check both agree.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# Lowercase substrings. Kept short and specific: each was chosen because it rarely appears in
+# a calm question. Word stems ("frustrat") catch frustrated/frustrating.
+LEXICON: tuple[str, ...] = (
+    "outage", "went down", "not working", "doesn't work", "doesn’t work", "does not work",
+    "stopped working", "broken", "refund", "cancel", "chargeback", "lawyer", "legal action",
+    "sue you", "small claims", "third time", "3rd time", "again and again", "still waiting",
+    "no one has", "nobody has", "urgent", "asap", "immediately", "emergency", "unacceptable",
+    "ridiculous", "disgusting", "terrible", "awful", "worst", "useless", "furious", "angry",
+    "frustrat", "disappointed", "fed up", "sick of", "waste of", "scam", "rip off", "ripoff",
+)
+
+
+def reads_negative(text: str) -> bool:
+    """True when the text contains any lexicon phrase (case-insensitive substring)."""
+    lowered = (text or "").lower()
+    return any(phrase in lowered for phrase in LEXICON)
+
+
+def matched_phrases(text: str) -> list[str]:
+    """The lexicon phrases found in a text, for explaining the measure on the page."""
+    lowered = (text or "").lower()
+    return [phrase for phrase in LEXICON if phrase in lowered]
+
+
+def _like_escape(phrase: str) -> str:
+    return phrase.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def negative_condition(column) -> sa.ColumnElement[bool]:
+    """The SQL form of reads_negative over a text column (lower(column) LIKE '%phrase%')."""
+    lowered = sa.func.lower(column)
+    return sa.or_(*(lowered.like(f"%{_like_escape(p)}%", escape="\\") for p in LEXICON))

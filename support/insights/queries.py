@@ -74,21 +74,18 @@ class Bucket:
     staff: list[float] = field(default_factory=list)
     resolution: list[float] = field(default_factory=list)
 
-    def add(self, row, target: int) -> None:
-        """Count one question."""
+    def add(self, times: tuple, target: int) -> None:
+        """Count one question: (first, staff, resolution minutes or None, solved)."""
+        first, staff, resolution, solved = times
         self.asked += 1
-        first = _minutes(row.created_at, row.first_reply_at)
-        staff = _minutes(row.created_at, row.first_staff_reply_at)
-        solved = _minutes(row.created_at, row.solved_at) if row.accepted_post_id else None
         if first is not None:
             self.first.append(first)
             self.within_target += first <= target
         if staff is not None:
             self.staff.append(staff)
-        if row.accepted_post_id is not None:
-            self.solved += 1
-        if solved is not None:
-            self.resolution.append(solved)
+        self.solved += solved
+        if resolution is not None:
+            self.resolution.append(resolution)
 
     def as_dict(self) -> dict:
         """The bucket's figures, JSON-ready."""
@@ -140,11 +137,16 @@ def responses(window: Window, names: dict[int, str]) -> Responses:
     heat = [[0] * 24 for _ in DAYS]
     for row in _question_rows(window):
         local = window.local(row.created_at)
+        solved = row.accepted_post_id is not None
+        times = (_minutes(row.created_at, row.first_reply_at),
+                 _minutes(row.created_at, row.first_staff_reply_at),
+                 _minutes(row.created_at, row.solved_at) if solved else None, solved)
+        category = by_category.get(row.category_id)
+        if category is None:
+            category = by_category[row.category_id] = Bucket(names.get(row.category_id, "?"))
         target = target_of(row.category_id)
-        for bucket in (total, weeks[window.week_of(local.date())],
-                       by_category.setdefault(row.category_id,
-                                              Bucket(names.get(row.category_id, "?")))):
-            bucket.add(row, target)
+        for bucket in (total, weeks[window.week_of(local.date())], category):
+            bucket.add(times, target)
         heat[local.weekday()][local.hour] += 1
     ordered = [by_category[c] for c in names if c in by_category]
     return Responses(total, weeks, ordered, heat)
@@ -173,8 +175,12 @@ def backlog(window: Window) -> list[tuple[str, int]]:
     return out
 
 
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def _hour_expr(column):
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _dialect() == "postgresql":
         return func.to_char(column, "YYYY-MM-DD HH24")
     return func.strftime("%Y-%m-%d %H", column)
 
@@ -183,7 +189,7 @@ def tone_trend(window: Window) -> list[dict]:
     """Per week: customer posts, how many read negative/urgent (support.insights.tone), share."""
     start, end = window.bounds
     hour = _hour_expr(Post.created_at).label("hour")
-    negative = func.sum(case((tone.negative_condition(Post.body_source), 1), else_=0))
+    negative = func.sum(case((tone.negative_condition(Post.body_source, _dialect()), 1), else_=0))
     stmt = (select(hour, func.count(Post.id), negative)
             .join(User, User.id == Post.author_id)
             .where(Post.status == PostStatus.PUBLISHED, User.role == Role.CUSTOMER,

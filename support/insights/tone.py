@@ -7,8 +7,8 @@ negation ("not angry" counts), no context. It is meant for a trend (the share of
 week going up or down), never for judging one post or one person. Criticism of the brand is
 allowed in the community; this only tells staff where frustration is growing.
 
-The same phrases are matched in Python (`reads_negative`) and in SQL (`negative_condition`, a
-LIKE per phrase), so the dashboard counts in the database and tests can check both agree.
+The same phrases are matched in Python (`reads_negative`) and in SQL (`negative_condition`),
+so the dashboard counts in the database and tests can check both agree.
 """
 from __future__ import annotations
 
@@ -42,7 +42,14 @@ def _like_escape(phrase: str) -> str:
     return phrase.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def negative_condition(column) -> sa.ColumnElement[bool]:
-    """The SQL form of reads_negative over a text column (lower(column) LIKE '%phrase%')."""
-    lowered = sa.func.lower(column)
-    return sa.or_(*(lowered.like(f"%{_like_escape(p)}%", escape="\\") for p in LEXICON))
+def _regex_escape(phrase: str) -> str:
+    return "".join(ch if ch.isalnum() or ch == " " else "\\" + ch for ch in phrase)
+
+
+def negative_condition(column, dialect: str = "sqlite") -> sa.ColumnElement[bool]:
+    """The SQL form of reads_negative over a text column. PostgreSQL: one case-insensitive
+    regular expression (a single pass over the text); elsewhere a LIKE per phrase (SQLite's
+    LIKE ignores ASCII case, and every phrase's letters are ASCII)."""
+    if dialect == "postgresql":
+        return column.op("~*")("(" + "|".join(_regex_escape(p) for p in LEXICON) + ")")
+    return sa.or_(*(column.like(f"%{_like_escape(p)}%", escape="\\") for p in LEXICON))

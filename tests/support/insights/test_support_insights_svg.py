@@ -67,12 +67,14 @@ def test_tone_reads_negative_lexicon_phrases():
 
 def test_tone_sql_condition_agrees_with_python(factory):
     texts = ["Refund me now", "How do I reset it?", "100% sure this is broken",
-             "My_router is fine", "Sick of waiting", "Works great"]
+             "My_router is fine", "Sick of waiting", "Works great", "It DOESN’T WORK",
+             "a (third time) [sic]", "cancel.", "this download is fine"]
     thread = factory.thread(body=texts[0])
     for text in texts[1:]:
         factory.reply(thread, body=text)
-    rows = db.session.execute(select(Post.body_source, tone.negative_condition(Post.body_source))
-                              ).all()
+    dialect = db.session.get_bind().dialect.name
+    condition = tone.negative_condition(Post.body_source, dialect)
+    rows = db.session.execute(select(Post.body_source, condition)).all()
     assert len(rows) == len(texts)
     assert {body: bool(flag) for body, flag in rows} == \
         {body: tone.reads_negative(body) for body in texts}

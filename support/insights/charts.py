@@ -123,11 +123,27 @@ def _volume(data: dict) -> Chart:
                  [(w["label"], w["asked"]) for w in weeks])
 
 
+def _by_category(data: dict) -> Chart:
+    rows = data["categories"]
+    title = "First response by category"
+    picture = svg.bar_chart("chart-categories", title, "Median time to first response in each "
+                            "category, in hours.", [c["label"] for c in rows],
+                            [_hours(c["first_response_median"]) or 0 for c in rows],
+                            y_label="hours")
+    table = [(c["label"], c["asked"], _fmt(c["first_response_median"]),
+              _fmt(c["first_response_p90"]), _fmt(c["resolution_median"]),
+              _fmt(c["resolution_p90"])) for c in rows]
+    return Chart("chart-categories", title, picture,
+                 ("Category", "Asked", "First response median (min)", "p90 (min)",
+                  "Resolution median (min)", "p90 (min)"), table)
+
+
 def dashboard_charts(data: dict) -> list[Chart]:
     """Every chart of the dashboard, in page order."""
     return [
         _volume(data),
         _weekly_times(data, "first_response", "chart-first", "Time to first response"),
         _weekly_times(data, "resolution", "chart-resolution", "Time to resolution"),
+        _by_category(data),
         _within_target(data), _backlog(data), _heatmap(data), _moderation(data), _tone(data),
     ]

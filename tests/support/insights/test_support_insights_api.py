@@ -66,3 +66,17 @@ def test_metrics_documented_in_openapi(client):
     operation = document["paths"]["/metrics"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"from", "to", "category"}
     assert {"200", "400", "401", "403"} <= set(operation["responses"])
+
+
+def test_metrics_api_and_dashboard_show_the_same_totals(client, factory, community):
+    from tests.conftest import login
+    staff = factory.user(role=Role.STAFF)
+    body = client.get("/api/v1/metrics?from=2026-03-02&to=2026-03-15",
+                      headers=_token(staff)).get_json()
+    login(client, staff)
+    html = client.get("/staff/insights/?from=2026-03-02&to=2026-03-15").get_data(as_text=True)
+    totals = body["totals"]
+    assert f'id="stat-asked">{totals["asked"]}<' in html
+    assert f'id="stat-backlog">{totals["backlog"]}<' in html
+    assert f'id="stat-first-median">{totals["first_response_median"]:g} min<' in html
+    assert f'id="stat-within">{100 * totals["within_target_share"]:.1f}%<' in html

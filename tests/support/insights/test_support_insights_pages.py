@@ -55,7 +55,7 @@ def test_dashboard_staff_charts_parse_with_title_desc_and_table(client, factory,
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     charts = _svgs(html)
-    assert len(charts) == 8
+    assert len(charts) == 9
     for chart in charts:
         assert chart.find(f"{SVG}title").text and chart.find(f"{SVG}desc").text
         assert chart.get("role") == "img"

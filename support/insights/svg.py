@@ -69,8 +69,10 @@ def _y_axis(ticks: list[float], y_of, width: int, y_label: str) -> list[str]:
     return out
 
 
-def _x_labels(labels: Sequence[str], x_of, height: int) -> list[str]:
-    every = max(1, math.ceil(len(labels) / 12))  # at most ~12 labels, so they never overlap
+def _x_labels(labels: Sequence[str], x_of, height: int, width: int) -> list[str]:
+    longest = max((len(label) for label in labels), default=1)
+    room = max(1, int((width - MARGIN_LEFT - MARGIN_RIGHT) // (6.5 * longest + 12)))
+    every = max(1, math.ceil(len(labels) / room))  # as many labels as fit without overlap
     out = []
     for i, label in enumerate(labels):
         if i % every == 0:
@@ -87,15 +89,15 @@ def _frame(width: int, height: int) -> list[str]:
             f'y2="{bottom}" stroke="#374151"/>']
 
 
-def _scale(values, width: int, height: int, slots: int, centred: bool):
+def _scale(values, width: int, height: int, slots: int):
     top = max([v for v in values if v is not None] or [0])
     ticks = nice_ticks(top)
     plot_w = width - MARGIN_LEFT - MARGIN_RIGHT
     plot_h = height - MARGIN_TOP - MARGIN_BOTTOM
-    slot = plot_w / max(1, slots if centred else slots - 1)
+    slot = plot_w / max(1, slots)
 
     def x_of(i: int) -> float:
-        return MARGIN_LEFT + (i + 0.5) * slot if centred else MARGIN_LEFT + i * slot
+        return MARGIN_LEFT + (i + 0.5) * slot  # each point in the middle of its slot
 
     def y_of(v: float) -> float:
         return MARGIN_TOP + plot_h - (v / ticks[-1]) * plot_h
@@ -131,9 +133,9 @@ def line_chart(chart_id: str, title: str, desc: str, labels: Sequence[str],
                height: int = HEIGHT) -> Markup:
     """Lines over labelled points (weeks, days); gaps where a value is None."""
     every = [v for s in series for v in s.values]
-    ticks, x_of, y_of, _ = _scale(every, width, height, len(labels), centred=len(labels) == 1)
+    ticks, x_of, y_of, _ = _scale(every, width, height, len(labels))
     out = _open(chart_id, title, desc, width, height) + _y_axis(ticks, y_of, width, y_label)
-    out += _frame(width, height) + _x_labels(labels, x_of, height)
+    out += _frame(width, height) + _x_labels(labels, x_of, height, width)
     for i, one in enumerate(series):
         colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
         out.append(f'<path class="chart-line" d="{_path(one.values, x_of, y_of)}" fill="none" '
@@ -151,9 +153,9 @@ def bar_chart(chart_id: str, title: str, desc: str, labels: Sequence[str],
               values: Sequence[float], *, y_label: str = "", width: int = WIDTH,
               height: int = HEIGHT) -> Markup:
     """One bar per label (rules, categories, days)."""
-    ticks, x_of, y_of, slot = _scale(values, width, height, len(labels), centred=True)
+    ticks, x_of, y_of, slot = _scale(values, width, height, len(labels))
     out = _open(chart_id, title, desc, width, height) + _y_axis(ticks, y_of, width, y_label)
-    out += _frame(width, height) + _x_labels(labels, x_of, height)
+    out += _frame(width, height) + _x_labels(labels, x_of, height, width)
     bar = max(1.0, slot * 0.7)
     for i, value in enumerate(values):
         top = y_of(value)

@@ -78,3 +78,14 @@ def test_tone_sql_condition_agrees_with_python(factory):
     assert len(rows) == len(texts)
     assert {body: bool(flag) for body, flag in rows} == \
         {body: tone.reads_negative(body) for body in texts}
+
+
+def test_line_chart_many_labels_thinned_so_they_do_not_overlap():
+    labels = [f"2026-01-{d:02d}" for d in range(1, 32)] * 2
+    root = _parse(svg.line_chart("m", "Backlog", "Per day", labels,
+                                 [svg.Series("waiting", list(range(len(labels))))]))
+    label_y = str(svg.HEIGHT - svg.MARGIN_BOTTOM + 16)
+    xs = [float(t.get("x")) for t in root.iter(f"{NS}text") if t.get("y") == label_y]
+    assert 2 <= len(xs) < len(labels)
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) >= 6.5 * 10
+    assert all(svg.MARGIN_LEFT <= x <= svg.WIDTH - svg.MARGIN_RIGHT for x in xs)

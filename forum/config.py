@@ -131,6 +131,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("SUPPORT_TIMEZONE", "UTC", "The support team's time zone (IANA name, e.g. "
        "`Europe/Paris`): days, weeks and the hour-of-day heatmap of the insights pages.",
        "Support"),
+    _s("INSIGHTS_CACHE_SECONDS", 120, "Seconds a worker reuses the insights figures it "
+       "counted for the same period and category (dashboard and metrics API); 0 counts every "
+       "time.", "Support"),
     # -- moderation
     _s("MODERATION_ENABLED", True, "Screen every submission before it is published.",
        "Moderation"),

@@ -1,7 +1,7 @@
 """GET /api/v1/metrics: the insights dashboard's numbers as JSON, for staff tokens."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from forum import api as forum_api
 from forum import openapi
@@ -24,7 +24,7 @@ def metrics():
         window = parse_window(request.args, categories=set(names), tz=support_timezone())
     except WindowError as exc:
         raise forum_api.ApiError(400, "invalid", exc.message, field=exc.field) from exc
-    return jsonify(report.insights(window))
+    return jsonify(report.cached_insights(window, current_app)[1])
 
 
 NUMBER = {"type": ["number", "null"]}

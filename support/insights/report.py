@@ -151,3 +151,25 @@ def baseline_csv_rows(report: dict) -> list[list]:
 
 def _cell(value) -> str:
     return "" if value is None else f"{value:g}"
+
+
+# -- a short-lived cache per app ----------------------------------------------------------------
+CACHE_KEY = "parley.insights.cache"
+
+
+def cached_insights(window: Window, app) -> tuple[datetime, dict]:
+    """insights(window), computed at most once every INSIGHTS_CACHE_SECONDS per worker for the
+    same period, category and time zone (0 turns the cache off); with when it was computed.
+    Weekly trends do not move in a minute; staff switching pages should not recount them."""
+    seconds = float(app.config.get("INSIGHTS_CACHE_SECONDS") or 0)
+    now = _utcnow()
+    if seconds <= 0:
+        return now, insights(window, now=now)
+    store: dict = app.extensions.setdefault(CACHE_KEY, {})
+    key = (window.start, window.end, window.tz.key, window.category_id)
+    found = store.get(key)
+    if found is None or not 0 <= (now - found[0]).total_seconds() <= seconds:
+        if len(store) > 200:  # filters people try: keep the newest only
+            store.clear()
+        found = store[key] = (now, insights(window, now=now))
+    return found

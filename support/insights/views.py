@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from support import permissions
@@ -38,11 +38,12 @@ def dashboard():
     window, error = _window_or_error(names)
     if error is not None:
         return render_template("support/insights/dashboard.html", error=error, data=None,
-                               charts=[], names=names, args=request.args), 400
-    data = report.insights(window)
+                               charts=[], names=names, args=request.args,
+                               counted_at=None), 400
+    counted_at, data = report.cached_insights(window, current_app)
     return render_template("support/insights/dashboard.html", error=None, data=data,
                            charts=charts.dashboard_charts(data), names=names,
-                           args=window.as_args())
+                           args=window.as_args(), counted_at=counted_at)
 
 
 def _baseline():

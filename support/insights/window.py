@@ -2,12 +2,14 @@
 &to=&category= and checked, with the support team's time zone for days and weeks."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 
+log = logging.getLogger(__name__)
 MAX_DAYS = 366
 DEFAULT_WEEKS = 8
 
@@ -74,8 +76,7 @@ def support_timezone() -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        current_app.logger.warning("SUPPORT_TIMEZONE %r is not a known time zone; using UTC",
-                                   name)
+        log.warning("SUPPORT_TIMEZONE %r is not a known time zone; using UTC", name)
         return ZoneInfo("UTC")
 
 

@@ -629,12 +629,15 @@ def _every_operation(thread, post) -> dict[tuple[str, str], tuple[str, dict | No
         ("/suggest", "GET"): (f"{API}/suggest?q=router", None),
         ("/articles", "GET"): (f"{API}/articles", None),
         ("/articles/{article_id}", "GET"): (f"{API}/articles/1", None),
+        ("/metrics", "GET"): (f"{API}/metrics", None),
     }
 
 
 MUTED_REFUSALS = {("/threads", "POST"): "account_muted",
                   ("/threads/{thread_id}/posts", "POST"): "account_muted",
-                  ("/posts/{post_id}/flags", "POST"): "account_muted"}
+                  ("/posts/{post_id}/flags", "POST"): "account_muted",
+                  # staff tokens only (support.insights): a customer is refused, muted or not
+                  ("/metrics", "GET"): "forbidden"}
 
 
 @pytest.mark.parametrize("kind", ["mute", "suspension", "ban"])

@@ -164,6 +164,12 @@ SETTINGS: tuple[Setting, ...] = (
        "process; off, only `flask webhooks deliver` sends them.", "Support"),
     _s("WEBHOOKS_POLL_SECONDS", 30.0, "How often the background thread looks for retries "
        "that have come due.", "Support"),
+    _s("SUPPORT_TIMEZONE", "UTC", "The support team's time zone (IANA name, e.g. "
+       "`Europe/Paris`): days, weeks and the hour-of-day heatmap of the insights pages.",
+       "Support"),
+    _s("INSIGHTS_CACHE_SECONDS", 120, "Seconds a worker reuses the insights figures it "
+       "counted for the same period and category (dashboard and metrics API); 0 counts every "
+       "time.", "Support"),
     # -- moderation
     _s("MODERATION_ENABLED", True, "Screen every submission before it is published.",
        "Moderation"),

@@ -207,6 +207,8 @@ class Thread(db.Model):
     canonical_title: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     first_reply_at: Mapped[datetime | None] = mapped_column(default=None)
     first_staff_reply_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When the thread got its accepted answer (cleared when taken back): resolution time.
+    solved_at: Mapped[datetime | None] = mapped_column(default=None)
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])

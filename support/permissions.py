@@ -38,3 +38,6 @@ def can_view_customer(user: User | None) -> bool:
 def can_manage_webhooks(user: User | None) -> bool:
     """Webhooks send community events (and moderation verdicts) to other systems: admins only."""
     return permissions.can_admin(user)
+def can_view_insights(user: User | None) -> bool:
+    """Staff, moderators and admins see the insights dashboard and the metrics API."""
+    return permissions.is_staff(user)

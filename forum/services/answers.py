@@ -34,6 +34,8 @@ def accept_answer(post: Post, *, actor: User) -> Thread:
              "Only the person who asked, or staff, can accept an answer.")
     if thread.accepted_post_id == post.id:
         return thread
+    if thread.accepted_post_id is None:  # switching answers keeps when it was first solved
+        thread.solved_at = utcnow()
     thread.accepted_post_id = post.id
     if post.author_id != actor.id:
         notify([post.author_id], NotificationKind.ACCEPTED, actor=actor, thread=thread, post=post)
@@ -50,6 +52,7 @@ def unaccept_answer(thread: Thread, *, actor: User) -> Thread:
     require_unrestricted(actor, "change the accepted answer")
     require(permissions.can_accept(actor, thread, post))
     thread.accepted_post_id = None
+    thread.solved_at = None
     commit(thread)
     return thread
 

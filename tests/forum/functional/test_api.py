@@ -633,12 +633,15 @@ def _every_operation(thread, post) -> dict[tuple[str, str], tuple[str, dict | No
         ("/cases", "POST"): (f"{API}/cases", {"subject": "Billing", "body": "Charged twice."}),
         ("/cases/{case_id}", "GET"): (f"{API}/cases/1", None),
         ("/cases/{case_id}/messages", "POST"): (f"{API}/cases/1/messages", {"body": "Hello"}),
+        ("/metrics", "GET"): (f"{API}/metrics", None),
     }
 
 
 MUTED_REFUSALS = {("/threads", "POST"): "account_muted",
                   ("/threads/{thread_id}/posts", "POST"): "account_muted",
-                  ("/posts/{post_id}/flags", "POST"): "account_muted"}
+                  ("/posts/{post_id}/flags", "POST"): "account_muted",
+                  # staff tokens only (support.insights): a customer is refused, muted or not
+                  ("/metrics", "GET"): "forbidden"}
 
 
 @pytest.mark.parametrize("kind", ["mute", "suspension", "ban"])

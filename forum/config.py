@@ -128,6 +128,18 @@ SETTINGS: tuple[Setting, ...] = (
        "helpline are a scam).", "Brand"),
     _s("RESPONSE_TARGET_MINUTES", 60, "Minutes within which a question should have a first "
        "answer; later ones are overdue on the staff desk.", "Support"),
+    _s("SUPPORT_FIRST_RESPONSE_MINUTES", 60, "Default target for a first staff response, in "
+       "business minutes (staff may set a category's own on the inbox's targets page).",
+       "Support"),
+    _s("SUPPORT_RESOLUTION_MINUTES", 1440, "Default target for resolving a thread (solved or "
+       "closed), in business minutes.", "Support"),
+    _s("SUPPORT_TIMEZONE", "UTC", "The support team's time zone (IANA name, e.g. "
+       "`Europe/London`), for business hours.", "Support"),
+    _s("SUPPORT_BUSINESS_HOURS", "", "When targets run: e.g. `Mon-Fri 09:00-17:00; Sat "
+       "10:00-14:00`, or JSON `{\"mon\": \"09:00-17:00\", ...}`; empty (or `24/7`) is around the "
+       "clock, so targets are wall-clock time.", "Support", shown_default="empty (24/7)"),
+    _s("SUPPORT_DUE_WARNING_MINUTES", 15, "`flask support due` warns an assignee this many "
+       "business minutes before a target is missed.", "Support"),
     # -- moderation
     _s("MODERATION_ENABLED", True, "Screen every submission before it is published.",
        "Moderation"),

@@ -19,3 +19,8 @@ search_ran = _signals.signal("parley.search-ran")
 #: demo content through its services and returns a short phrase for the summary line
 #: ("3 help articles"), or "" when it added nothing.
 demo_seeded = _signals.signal("parley.demo-seeded")
+
+#: A post just became public (a new thread's question, a reply, or a held reply approved):
+#: kwarg post. Sent inside the use case, before its commit, so a receiver may add rows (a
+#: notification) to the same transaction; it must not commit.
+post_published = _signals.signal("parley.post-published")

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from forum import permissions, rendering, screening
+from forum import permissions, rendering, screening, signals
 from forum.extensions import db
 from forum.models import (
     Category,
@@ -160,6 +160,7 @@ def create_thread(
         count_published(post, +1)
         notify({u.id for u in mentioned} - {author.id}, NotificationKind.MENTION, actor=author,
                 thread=thread, post=post)
+        announce(post)
     screening.screener().record(request, verdict, post=post)
     try:
         commit(thread)
@@ -297,6 +298,12 @@ def on_reply_published(post: Post, mentioned: list[User], when: datetime) -> Non
     if author.is_staff_side and thread.first_staff_reply_at is None:
         thread.first_staff_reply_at = when
     notify_reply(thread, post, author, mentioned)
+    announce(post)
+
+
+def announce(post: Post) -> None:
+    """Tell listeners (forum.signals.post_published) a post went public, inside the use case."""
+    signals.post_published.send(current_app._get_current_object(), post=post)
 
 
 def delete_post(post: Post, *, actor: User) -> Post:

@@ -629,12 +629,18 @@ def _every_operation(thread, post) -> dict[tuple[str, str], tuple[str, dict | No
         ("/suggest", "GET"): (f"{API}/suggest?q=router", None),
         ("/articles", "GET"): (f"{API}/articles", None),
         ("/articles/{article_id}", "GET"): (f"{API}/articles/1", None),
+        ("/staff/inbox", "GET"): (f"{API}/staff/inbox", None),
+        ("/threads/{thread_id}/assign", "POST"): (f"{API}/threads/{thread.id}/assign",
+                                                  {"assignee": None}),
     }
 
 
 MUTED_REFUSALS = {("/threads", "POST"): "account_muted",
                   ("/threads/{thread_id}/posts", "POST"): "account_muted",
-                  ("/posts/{post_id}/flags", "POST"): "account_muted"}
+                  ("/posts/{post_id}/flags", "POST"): "account_muted",
+                  # staff-only operations refuse a (muted) customer as not staff
+                  ("/staff/inbox", "GET"): "forbidden",
+                  ("/threads/{thread_id}/assign", "POST"): "forbidden"}
 
 
 @pytest.mark.parametrize("kind", ["mute", "suspension", "ban"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -16,7 +17,9 @@ from moderation.models import Flag, FlagOutcome
 from support.triage import priority, targets
 from support.triage.models import Assignment, AssignmentEvent
 
-INBOX_LIMIT = 2000  # waiting threads scored per request (the oldest first beyond that)
+# Waiting threads scored per request: the most recently active ones, so that threads
+# abandoned long ago (the customer spoke last, then nobody) never crowd out today's.
+INBOX_LIMIT = 1000
 ANY, NONE = "any", "none"
 
 
@@ -62,7 +65,7 @@ def _waiting(filters: InboxFilters):
     last_author = aliased(User)
     stmt = (
         select(Thread.id, Thread.title, Thread.category_id, Thread.author_id, Thread.created_at,
-               Thread.first_staff_reply_at, last.body_source, last.created_at,
+               Thread.first_staff_reply_at, last.id, last.body_source, last.created_at,
                Assignment.assignee_id)
         .select_from(Thread)
         .join(last, last.id == _last_post_id())
@@ -71,7 +74,7 @@ def _waiting(filters: InboxFilters):
         .where(Thread.status == PostStatus.PUBLISHED, Thread.closed_at.is_(None),
                Thread.canonical_kind.is_(None), Thread.accepted_post_id.is_(None),
                last_author.role == Role.CUSTOMER)
-        .order_by(Thread.created_at, Thread.id).limit(INBOX_LIMIT)
+        .order_by(Thread.last_activity_at.desc(), Thread.id.desc()).limit(INBOX_LIMIT)
     )
     if filters.category_id is not None:
         stmt = stmt.where(Thread.category_id == filters.category_id)
@@ -86,10 +89,23 @@ def _grouped(stmt) -> dict[int, int]:
     return {key: int(value or 0) for key, value in db.session.execute(stmt).all()}
 
 
-def _author_facts(author_ids: set[int]) -> dict[str, dict[int, int | datetime]]:
-    """First public post, followers of their threads, accepted answers, helpful votes."""
-    if not author_ids:
-        return {"first": {}, "followers": {}, "accepted": {}, "helpful": {}}
+@dataclass(frozen=True)
+class AuthorFacts:
+    """What the inbox knows of a thread's author: their first public post and their reach."""
+
+    first_post_at: datetime | None = None
+    followers: int = 0  # people following the author's threads (besides the author)
+    accepted: int = 0  # their answers accepted
+    helpful: int = 0  # helpful votes on their posts
+
+
+# Reach changes slowly and costs a scan of each author's posts, so each worker keeps what it
+# read for a few minutes (like forum.metrics' overdue count); a new author is read at once.
+AUTHOR_FACTS_SECONDS = 300
+_AUTHOR_CACHE = "parley.triage.author-facts"
+
+
+def _read_author_facts(author_ids: set[int]) -> dict[int, AuthorFacts]:
     published = Post.status == PostStatus.PUBLISHED
     first = dict(db.session.execute(
         select(Post.author_id, func.min(Post.created_at))
@@ -106,7 +122,20 @@ def _author_facts(author_ids: set[int]) -> dict[str, dict[int, int | datetime]]:
     helpful = _grouped(
         select(Post.author_id, func.sum(Post.helpful_count))
         .where(Post.author_id.in_(author_ids), published).group_by(Post.author_id))
-    return {"first": first, "followers": followers, "accepted": accepted, "helpful": helpful}
+    return {a: AuthorFacts(first.get(a), followers.get(a, 0), accepted.get(a, 0),
+                           helpful.get(a, 0)) for a in author_ids}
+
+
+def author_facts(author_ids: set[int], *, now: datetime | None = None) -> dict[int, AuthorFacts]:
+    """{author id: facts}, from this worker's few-minutes-old copy where it has one."""
+    now = now or utcnow()
+    cache = current_app.extensions.setdefault(_AUTHOR_CACHE, {})
+    fresh = {a for a in author_ids if a in cache
+             and 0 <= (now - cache[a][0]).total_seconds() <= AUTHOR_FACTS_SECONDS}
+    missing = set(author_ids) - fresh
+    if missing:
+        cache.update({a: (now, facts) for a, facts in _read_author_facts(missing).items()})
+    return {a: cache[a][1] for a in author_ids}
 
 
 def _open_flags(thread_ids: set[int]) -> dict[int, int]:
@@ -118,21 +147,38 @@ def _open_flags(thread_ids: set[int]) -> dict[int, int]:
         .group_by(Post.thread_id))
 
 
-def _row(raw, minutes: targets.Minutes, authors: dict, flags: dict[int, int],
+# The tone of a post's text, per worker, by post: the inbox re-reads the same latest posts on
+# every view, and their words only change with an edit (the key holds the lengths).
+TONE_CACHE_SIZE = 20_000
+_TONE_CACHE = "parley.triage.tone"
+
+
+def _tone(post_id: int, title: str, body: str) -> tuple[str, ...]:
+    cache = current_app.extensions.setdefault(_TONE_CACHE, {})
+    key = (post_id, len(title), len(body))
+    words = cache.get(key)
+    if words is None:
+        if len(cache) >= TONE_CACHE_SIZE:
+            cache.clear()
+        words = cache[key] = tuple(priority.tone(f"{title}\n{body}"))
+    return words
+
+
+def _row(raw, minutes: targets.Minutes, authors: dict[int, AuthorFacts], flags: dict[int, int],
          now: datetime, the_clock: targets.Clock) -> InboxRow:
-    (thread_id, title, _category, author_id, created_at, staff_reply, body, last_at,
+    (thread_id, title, _category, author_id, created_at, staff_reply, post_id, body, last_at,
      assignee_id) = raw
     pair = targets.states(targets.ThreadClockFacts(created_at, staff_reply, False), minutes,
                           now, the_clock)
     running = targets.current(pair)
-    first_post = authors["first"].get(author_id)
+    author = authors[author_id]
+    first_post = author.first_post_at
     facts = priority.Facts(
         minutes_left=running.minutes_left, target_minutes=running.minutes,
         target_name=running.label,
         first_time_poster=first_post is not None and first_post >= created_at,
-        text=f"{title}\n{body}", followers=authors["followers"].get(author_id, 0),
-        accepted_answers=authors["accepted"].get(author_id, 0),
-        helpful_votes=authors["helpful"].get(author_id, 0),
+        tone_words=_tone(post_id, title, body), followers=author.followers,
+        accepted_answers=author.accepted, helpful_votes=author.helpful,
         open_flags=flags.get(thread_id, 0))
     scored = priority.score(facts)
     return InboxRow(thread_id, scored, pair[0], pair[1], assignee_id, last_at,
@@ -145,7 +191,7 @@ def inbox_rows(filters: InboxFilters, *, now: datetime | None = None) -> list[In
     now, the_clock = now or utcnow(), targets.clock()
     raw = _waiting(filters)
     minutes = targets.minutes_for({r[2] for r in raw})
-    authors = _author_facts({r[3] for r in raw})
+    authors = author_facts({r[3] for r in raw}, now=now)
     flags = _open_flags({r[0] for r in raw})
     rows = [_row(r, minutes[r[2]], authors, flags, now, the_clock) for r in raw]
     if filters.overdue:

@@ -79,3 +79,18 @@ def test_score_resolution_target_named_in_reason():
                                             (1500, "1 d 1 h"), (2880, "2 d")])
 def test_duration_short_words(minutes, words):
     assert duration(minutes) == words
+
+
+def test_tone_every_pattern_has_plain_trigger_words():
+    from support.triage.priority import _TRIGGERS, URGENT_PATTERNS
+
+    assert set(_TRIGGERS) == {label for label, _ in URGENT_PATTERNS}
+
+
+def test_tone_upper_case_text_still_found():
+    assert tone("OUTAGE AGAIN, I WILL SUE") == ["outage", "legal"]
+
+
+def test_score_given_tone_words_used_instead_of_text():
+    result = score(Facts(minutes_left=None, text="all calm here", tone_words=("refund",)))
+    assert result.reasons == ["urgent tone: refund"]

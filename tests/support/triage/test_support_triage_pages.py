@@ -255,3 +255,15 @@ def test_inbox_linked_in_menu_and_staff_desk_for_staff_only(client, staff, custo
     client.post("/logout")
     login(client, customer)
     assert "/staff/inbox" not in client.get("/threads").get_data(as_text=True)
+
+
+def test_inbox_assign_select_reassigns_and_returns_to_inbox(client, ask, staff, factory):
+    other = factory.user("olga", role=Role.STAFF, display_name="Olga Ops")
+    thread = ask(title="Assign me from the inbox please")
+    login(client, staff)
+    page = client.get("/staff/inbox").get_data(as_text=True)
+    assert f'id="assign-{thread.id}"' in page and "Olga Ops" in page
+    response = client.post(f"/staff/threads/{thread.id}/assign?next=/staff/inbox",
+                           data={"assignee": str(other.id)})
+    assert response.headers["Location"].endswith("/staff/inbox")
+    assert db.session.get(Assignment, thread.id).assignee_id == other.id

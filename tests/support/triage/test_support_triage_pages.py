@@ -8,8 +8,8 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Role
 from support.triage import services
-from support.triage.queries import _AUTHOR_CACHE as AUTHOR_CACHE
 from support.triage.models import Assignment, CategoryTarget
+from support.triage.queries import _AUTHOR_CACHE as AUTHOR_CACHE
 from tests.conftest import count_queries, login
 
 
@@ -107,7 +107,7 @@ def test_inbox_paginated_and_page_queries_do_not_grow_with_rows(make_app, factor
     with count_queries() as many:
         page = client.get("/staff/inbox").get_data(as_text=True)
     assert len(many) == len(few)
-    assert "Page 1 of 3" in page or 'rel="next"' in page
+    assert 'rel="next"' in page and page.count('class="inbox-row') == 3
     second = client.get("/staff/inbox?page=3").get_data(as_text=True)
     assert second.count('class="inbox-row') == 3
 

@@ -153,8 +153,10 @@ SETTINGS: tuple[Setting, ...] = (
     _s("BRAND_DOMAINS", (), "The brand's own domains (links to them are never spam).", "Brand"),
     _s("OFFICIAL_PHONE_NUMBERS", (), "The brand's real phone numbers (others posted as a "
        "helpline are a scam).", "Brand"),
-    _s("RESPONSE_TARGET_MINUTES", 60, "Minutes within which a question should have a first "
-       "answer; later ones are overdue on the staff desk.", "Support"),
+    _s("RESPONSE_TARGET_MINUTES", 60, "Default target for a first response, in minutes "
+       "(business minutes when SUPPORT_BUSINESS_HOURS is set): later ones are overdue on the "
+       "staff desk and in the inbox; staff may give a category its own on the inbox's targets "
+       "page.", "Support"),
     _s("WEBHOOKS_ALLOW_PRIVATE", False, "Let webhooks go to private, loopback and reserved "
        "addresses (tests, a receiver on the same network); off, only public ones (SSRF).",
        "Support"),
@@ -165,11 +167,19 @@ SETTINGS: tuple[Setting, ...] = (
     _s("WEBHOOKS_POLL_SECONDS", 30.0, "How often the background thread looks for retries "
        "that have come due.", "Support"),
     _s("SUPPORT_TIMEZONE", "UTC", "The support team's time zone (IANA name, e.g. "
-       "`Europe/Paris`): days, weeks and the hour-of-day heatmap of the insights pages.",
+       "`Europe/Paris`): business hours, and the days, weeks and hour-of-day heatmap of the "
+       "insights pages.",
        "Support"),
     _s("INSIGHTS_CACHE_SECONDS", 120, "Seconds a worker reuses the insights figures it "
        "counted for the same period and category (dashboard and metrics API); 0 counts every "
        "time.", "Support"),
+    _s("SUPPORT_RESOLUTION_MINUTES", 1440, "Default target for resolving a thread (solved or "
+       "closed), in business minutes.", "Support"),
+    _s("SUPPORT_BUSINESS_HOURS", "", "When targets run: e.g. `Mon-Fri 09:00-17:00; Sat "
+       "10:00-14:00`, or JSON `{\"mon\": \"09:00-17:00\", ...}`; empty (or `24/7`) is around the "
+       "clock, so targets are wall-clock time.", "Support", shown_default="empty (24/7)"),
+    _s("SUPPORT_DUE_WARNING_MINUTES", 15, "`flask support due` warns an assignee this many "
+       "business minutes before a target is missed.", "Support"),
     # -- moderation
     _s("MODERATION_ENABLED", True, "Screen every submission before it is published.",
        "Moderation"),

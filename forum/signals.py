@@ -41,6 +41,12 @@ post_published = _signals.signal("parley.post-published")
 #: the change is committed.
 thread_solved = _signals.signal("parley.thread-solved")
 
+#: A post is going public inside a use case, before its commit (a new thread's question, a
+#: reply, or a held reply approved): kwargs post. A receiver may add rows (a notification) to
+#: the same transaction, so they commit or roll back with the post; it must not commit.
+#: post_published is sent for the same post once the change is committed.
+post_going_public = _signals.signal("parley.post-going-public")
+
 _PENDING = "parley.signals.pending"
 log = logging.getLogger(__name__)
 

@@ -41,3 +41,17 @@ def can_manage_webhooks(user: User | None) -> bool:
 def can_view_insights(user: User | None) -> bool:
     """Staff, moderators and admins see the insights dashboard and the metrics API."""
     return permissions.is_staff(user)
+# -- triage ------------------------------------------------------------------------------------
+def can_triage(user: User | None) -> bool:
+    """Staff, moderators and admins work the inbox, see assignees and targets, and assign."""
+    return permissions.is_staff(user)
+
+
+def can_set_targets(user: User | None) -> bool:
+    """Staff and admins change a category's response targets."""
+    return permissions.is_staff(user)
+
+
+def can_be_assigned(user: User | None) -> bool:
+    """Only people answering for the brand take threads (never a customer or a placeholder)."""
+    return user is not None and user.is_staff_side and not user.is_placeholder

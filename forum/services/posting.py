@@ -161,7 +161,7 @@ def create_thread(
         notify({u.id for u in mentioned} - {author.id}, NotificationKind.MENTION, actor=author,
                 thread=thread, post=post)
         signals.send_after_commit(signals.thread_published, thread=thread)
-        signals.send_after_commit(signals.post_published, post=post)
+        announce(post)
     screening.screener().record(request, verdict, post=post)
     try:
         commit(thread)
@@ -299,6 +299,13 @@ def on_reply_published(post: Post, mentioned: list[User], when: datetime) -> Non
     if author.is_staff_side and thread.first_staff_reply_at is None:
         thread.first_staff_reply_at = when
     notify_reply(thread, post, author, mentioned)
+    announce(post)
+
+
+def announce(post: Post) -> None:
+    """A post is going public: in-transaction listeners hear now (post_going_public), the
+    rest once the use case has committed (post_published)."""
+    signals.post_going_public.send(current_app._get_current_object(), post=post)
     signals.send_after_commit(signals.post_published, post=post)
 
 

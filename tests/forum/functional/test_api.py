@@ -634,6 +634,9 @@ def _every_operation(thread, post) -> dict[tuple[str, str], tuple[str, dict | No
         ("/cases/{case_id}", "GET"): (f"{API}/cases/1", None),
         ("/cases/{case_id}/messages", "POST"): (f"{API}/cases/1/messages", {"body": "Hello"}),
         ("/metrics", "GET"): (f"{API}/metrics", None),
+        ("/staff/inbox", "GET"): (f"{API}/staff/inbox", None),
+        ("/threads/{thread_id}/assign", "POST"): (f"{API}/threads/{thread.id}/assign",
+                                                  {"assignee": None}),
     }
 
 
@@ -641,7 +644,10 @@ MUTED_REFUSALS = {("/threads", "POST"): "account_muted",
                   ("/threads/{thread_id}/posts", "POST"): "account_muted",
                   ("/posts/{post_id}/flags", "POST"): "account_muted",
                   # staff tokens only (support.insights): a customer is refused, muted or not
-                  ("/metrics", "GET"): "forbidden"}
+                  ("/metrics", "GET"): "forbidden",
+                  # staff-only operations refuse a (muted) customer as not staff
+                  ("/staff/inbox", "GET"): "forbidden",
+                  ("/threads/{thread_id}/assign", "POST"): "forbidden"}
 
 
 @pytest.mark.parametrize("kind", ["mute", "suspension", "ban"])

@@ -7,8 +7,7 @@ from forum import hooks
 def init_app(app) -> None:
     """Register the tools' pages, API endpoints and hooks."""
     from forum import api as forum_api
-    from support.tools import api, models, views  # noqa: F401  (models: the tables)
-    from support.tools import page_hooks
+    from support.tools import api, page_hooks, views  # (their queries import the models)
 
     app.register_blueprint(views.bp)
     forum_api.extend(app, api.bp, api.contribute_openapi)

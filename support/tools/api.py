@@ -2,7 +2,7 @@
 Anyone else gets 403 before anything is looked up, so notes never leak, not even as a 404."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from forum import api as forum_api
 from forum import openapi
@@ -72,19 +72,16 @@ def remove_tag(thread_id: int, slug: str):
     return jsonify(_tags_of(thread))
 
 
-@bp.get("/threads/<id:thread_id>/notes")
-def list_notes(thread_id: int):
-    """A thread's internal notes, oldest first (staff only)."""
+@bp.route("/threads/<id:thread_id>/notes", methods=["GET", "POST"])
+def notes(thread_id: int):
+    """GET: a thread's internal notes, oldest first; POST {body}: leave one (staff only).
+    One rule for both methods, so an id out of range is a 404 for either (two rules made
+    werkzeug answer 405 for the method whose rule did not convert the id)."""
     viewer = _staff(permissions.can_see_notes)
     thread = _thread(thread_id, viewer)
-    return jsonify({"thread_id": thread.id, "notes": [_note(n) for n in queries.notes_for(thread)]})
-
-
-@bp.post("/threads/<id:thread_id>/notes")
-def add_note(thread_id: int):
-    """Leave an internal note on a thread: {body} in Markdown (staff only)."""
-    viewer = _staff(permissions.can_see_notes)
-    thread = _thread(thread_id, viewer)
+    if request.method == "GET":
+        return jsonify({"thread_id": thread.id,
+                        "notes": [_note(n) for n in queries.notes_for(thread)]})
     body = forum_api.text_field(forum_api.json_body("body"), "body")
     note = services.add_note(thread, actor=viewer, body=body)
     return jsonify(_note(note)), 201

@@ -3,7 +3,7 @@ support.permissions themselves and return nothing to anyone else; tags and the l
 are public."""
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from markupsafe import Markup
 
 from forum import queries as forum_queries
@@ -60,7 +60,11 @@ def reply_prefill(thread) -> str | None:
     row = queries.saved_reply(reply_id)
     if row is None:
         return None
-    return placeholders.fill(row.body, placeholders.values_for(thread, me())).body
+    filled = placeholders.fill(row.body, placeholders.values_for(thread, me()))
+    if filled.unknown:  # said on the page it is put on, before anything is posted
+        flash("Unknown placeholders were left as typed; fix them before posting: "
+              + ", ".join(filled.unknown), "error")
+    return filled.body
 
 
 def thread_list_extras(threads) -> dict[int, Markup]:

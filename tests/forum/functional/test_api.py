@@ -629,12 +629,25 @@ def _every_operation(thread, post) -> dict[tuple[str, str], tuple[str, dict | No
         ("/suggest", "GET"): (f"{API}/suggest?q=router", None),
         ("/articles", "GET"): (f"{API}/articles", None),
         ("/articles/{article_id}", "GET"): (f"{API}/articles/1", None),
+        # support/tools: staff tokens only (a member's is refused 403 "forbidden")
+        ("/threads/{thread_id}/tags", "POST"): (f"{API}/threads/{thread.id}/tags",
+                                                {"tag": "billing"}),
+        ("/threads/{thread_id}/tags/{slug}", "DELETE"): (f"{API}/threads/{thread.id}/tags/b",
+                                                         None),
+        ("/threads/{thread_id}/notes", "GET"): (f"{API}/threads/{thread.id}/notes", None),
+        ("/threads/{thread_id}/notes", "POST"): (f"{API}/threads/{thread.id}/notes",
+                                                 {"body": "A note."}),
     }
 
 
 MUTED_REFUSALS = {("/threads", "POST"): "account_muted",
                   ("/threads/{thread_id}/posts", "POST"): "account_muted",
-                  ("/posts/{post_id}/flags", "POST"): "account_muted"}
+                  ("/posts/{post_id}/flags", "POST"): "account_muted",
+                  # staff-only operations refuse a member's token whatever its standing
+                  ("/threads/{thread_id}/tags", "POST"): "forbidden",
+                  ("/threads/{thread_id}/tags/{slug}", "DELETE"): "forbidden",
+                  ("/threads/{thread_id}/notes", "GET"): "forbidden",
+                  ("/threads/{thread_id}/notes", "POST"): "forbidden"}
 
 
 @pytest.mark.parametrize("kind", ["mute", "suspension", "ban"])

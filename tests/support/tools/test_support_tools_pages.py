@@ -181,6 +181,15 @@ def test_thread_page_staff_picker_and_no_js_prefill(client, staff, thread):
     assert _textarea(prefilled).strip() == "Hello Cara!"
 
 
+def test_thread_page_no_js_prefill_flags_unknown_placeholders(client, staff, thread):
+    row = tools.create_saved_reply(actor=staff, title="Typo", body="Hello {custmer_name}!")
+    login(client, staff)
+    html = _html(client.get(f"/t/{thread.id}?saved={row.id}"))
+
+    assert _textarea(html).strip() == "Hello {custmer_name}!"
+    assert "Unknown placeholders were left as typed" in html
+
+
 def test_thread_page_saved_param_ignored_for_customer(client, staff, customer, thread):
     row = tools.create_saved_reply(actor=staff, title="Internal", body="Secret macro text")
     login(client, customer)
@@ -213,7 +222,8 @@ def test_tags_page_rename_clash_shows_error_keeping_name(client, staff):
     tools.create_tag(actor=staff, name="Billing")
     other = tools.create_tag(actor=staff, name="Outage")
     login(client, staff)
-    response = client.post(f"/staff/tags/{other.id}/rename", data={f"tag{other.id}-name": "billing"})
+    response = client.post(f"/staff/tags/{other.id}/rename",
+                           data={f"tag{other.id}-name": "billing"})
 
     assert response.status_code in (400, 409)
     assert 'value="billing"' in _html(response) and "already exists" in _html(response)
@@ -222,7 +232,8 @@ def test_tags_page_rename_clash_shows_error_keeping_name(client, staff):
 def test_thread_panel_adds_and_removes_tag(client, staff, thread):
     tag = tools.create_tag(actor=staff, name="Billing")
     login(client, staff)
-    assert client.post(f"/staff/threads/{thread.id}/tags", data={"tag": str(tag.id)}).status_code == 303
+    added = client.post(f"/staff/threads/{thread.id}/tags", data={"tag": str(tag.id)})
+    assert added.status_code == 303
     assert db.session.scalar(select(ThreadTag.tag_id)) == tag.id
     assert client.post(f"/staff/threads/{thread.id}/tags/{tag.id}/delete").status_code == 303
     assert db.session.scalar(select(ThreadTag.tag_id)) is None

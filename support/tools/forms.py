@@ -10,7 +10,12 @@ from support.tools import services
 
 
 class NoteForm(FlaskForm):
-    """An internal note: Markdown, for staff only."""
+    """An internal note: Markdown, for staff only. Its fields are prefixed (note-body), so
+    it never clashes with the reply box on the same page."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "note")
+        super().__init__(*args, **kwargs)
 
     body = TextAreaField("Internal note", validators=[
         DataRequired(message="Write something in the note."),

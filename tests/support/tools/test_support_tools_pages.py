@@ -33,6 +33,13 @@ def test_thread_page_staff_sees_panel_with_note_author_and_time(client, staff, t
     assert "Amy Agent" in html and "<time" in html
 
 
+def test_thread_page_staff_note_box_does_not_clash_with_reply_box(client, staff, thread):
+    login(client, staff)
+    html = _html(client.get(f"/t/{thread.id}"))
+
+    assert html.count('id="body"') == 1 and 'id="note-body"' in html
+
+
 def test_thread_page_customer_sees_no_staff_panel(client, customer, thread):
     login(client, customer)
     html = _html(client.get(f"/t/{thread.id}"))
@@ -42,7 +49,8 @@ def test_thread_page_customer_sees_no_staff_panel(client, customer, thread):
 
 def test_note_add_form_posts_note_and_redirects_to_notes(client, staff, thread):
     login(client, staff)
-    response = client.post(f"/staff/threads/{thread.id}/notes", data={"body": "Refund approved"})
+    response = client.post(f"/staff/threads/{thread.id}/notes",
+                           data={"note-body": "Refund approved"})
 
     assert response.status_code == 303 and response.headers["Location"].endswith("#staff-notes")
     assert db.session.scalar(select(ThreadNote.body_source)) == "Refund approved"
@@ -51,7 +59,7 @@ def test_note_add_form_posts_note_and_redirects_to_notes(client, staff, thread):
 def test_note_add_too_long_keeps_text_and_says_why(client, staff, thread):
     login(client, staff)
     response = client.post(f"/staff/threads/{thread.id}/notes",
-                           data={"body": "x" * 10_001})
+                           data={"note-body": "x" * 10_001})
 
     assert response.status_code == 400
     assert "x" * 10_001 in _html(response) and "10000" in _html(response)
@@ -60,11 +68,12 @@ def test_note_add_too_long_keeps_text_and_says_why(client, staff, thread):
 def test_note_edit_own_changes_text_other_staff_gets_403(client, staff, moderator, thread):
     note = tools.add_note(thread, actor=staff, body="first words")
     login(client, moderator)
-    assert client.post(f"/staff/notes/{note.id}/edit", data={"body": "hijack"}).status_code == 403
+    assert client.post(f"/staff/notes/{note.id}/edit", data={"note-body": "x"}).status_code == 403
     client.post("/logout")
     login(client, staff)
     assert "first words" in _html(client.get(f"/staff/notes/{note.id}/edit"))
-    assert client.post(f"/staff/notes/{note.id}/edit", data={"body": "better"}).status_code == 303
+    saved = client.post(f"/staff/notes/{note.id}/edit", data={"note-body": "better"})
+    assert saved.status_code == 303
     db.session.refresh(note)
     assert note.body_source == "better"
 
@@ -272,7 +281,8 @@ def test_staff_routes_refused_to_customer_and_anonymous(client, factory, staff, 
         login(client, factory.user("someone", role=Role.CUSTOMER))
     for method, path in ROUTES:
         response = getattr(client, method)(path.format(**ids),
-                                           data={"body": "x", "name": "x", "title": "x",
+                                           data={"body": "x", "note-body": "x", "name": "x",
+                                                 "title": "x",
                                                  "rule": "R1", "reason": "x", "tag": "1"})
         assert response.status_code == 403, (method, path, response.status_code)
         assert "Private note body" not in _html(response)

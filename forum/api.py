@@ -286,7 +286,13 @@ def _thread_document(thread: Thread, viewer: User | None, page: int = 1) -> dict
         "posts": [question, *(_post(p, thread, permissions.can_read_post(viewer, p))
                               for p in posts[1:])],
         "pagination": _pagination(view.replies),
+        "tags": tag_refs(queries.tags_for_threads([thread.id]).get(thread.id, [])),
     }
+
+
+def tag_refs(tags) -> list[dict]:
+    """Tags as the API shows them (a thread's, or the whole list)."""
+    return [{"slug": tag.slug, "name": tag.name} for tag in tags]
 
 
 def _reply_document(post: Post, thread: Thread) -> dict:

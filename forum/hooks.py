@@ -25,6 +25,7 @@ POINTS = frozenset({
     "thread_list_extras",  # (threads) batch: {thread id: HTML} shown in each list row
     "menu_links",          # () links in the signed-in user's menu
     "profile_extras",      # (user) on a member's profile page
+    "reply_prefill",       # (thread) plain text to start the reply box with (a saved reply)
 })
 
 
@@ -43,6 +44,15 @@ def hook(point: str, *args) -> Markup:
     """Every registered function's HTML for this point, joined (empty when none)."""
     parts = [part for function in _functions(point) if (part := function(*args))]
     return Markup("\n").join(Markup(part) for part in parts)
+
+
+def first_text(point: str, *args) -> str:
+    """The first non-empty plain text a registered function returns (empty when none)."""
+    for function in _functions(point):
+        text = function(*args)
+        if text:
+            return str(text)
+    return ""
 
 
 def hook_batch(point: str, items: Iterable) -> dict[int, Markup]:

@@ -209,15 +209,28 @@ class Thread(db.Model):
     first_staff_reply_at: Mapped[datetime | None] = mapped_column(default=None)
     # When the thread got its accepted answer (cleared when taken back): resolution time.
     solved_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Locked by staff ("walk away"): the thread stays readable and takes no new replies
+    # (permissions.can_reply); the rule cited is a code of the published moderation rules.
+    locked_at: Mapped[datetime | None] = mapped_column(default=None)
+    locked_reason: Mapped[str | None] = mapped_column(sa.String(500), default=None)
+    locked_rule: Mapped[str | None] = mapped_column(sa.String(40), default=None)
+    locked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None)
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    locked_by: Mapped[User | None] = relationship(foreign_keys=[locked_by_id])
     accepted_post: Mapped[Post | None] = relationship(foreign_keys=[accepted_post_id])
 
     @property
     def solved(self) -> bool:
         """A thread is solved once a reply is accepted."""
         return self.accepted_post_id is not None
+
+    @property
+    def locked(self) -> bool:
+        """Locked by staff: readable, no new replies."""
+        return self.locked_at is not None
 
     # The one definition of "waiting" shared by the staff desk, the unanswered tab, the
     # overdue count and the thread page: public, nobody else replied, not closed, and not
@@ -311,6 +324,32 @@ class PostRevision(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     editor: Mapped[User] = relationship()
+
+
+class Tag(db.Model):
+    """A staff-managed label on threads, shown in lists and usable as a filter and in search."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ThreadTag(db.Model):
+    """One tag on one thread; by tag first, so a tag's threads are an index walk."""
+
+    __tablename__ = "thread_tags"
+    __table_args__ = (sa.Index("ix_thread_tags_thread", "thread_id"),)
+
+    tag_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tag: Mapped[Tag] = relationship()
 
 
 class Vote(db.Model):

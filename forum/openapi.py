@@ -119,7 +119,10 @@ def _forum_schemas() -> dict:
             "posts": {"type": "array", "items": _ref("Post"), "description": "The question "
                       "first, then the accepted answer, then this page of replies."},
             "pagination": _ref("Pagination"),
+            "tags": {"type": "array", "items": _ref("TagRef"),
+                     "description": "The thread's staff-managed tags, by name."},
         })]},
+        "TagRef": _object({"slug": STRING, "name": STRING}),
         "Pagination": _object({"page": INTEGER, "per_page": INTEGER, "total": INTEGER,
                                "pages": INTEGER}),
     }

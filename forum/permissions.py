@@ -74,8 +74,10 @@ def can_read_post(user: User | None, post: Post) -> bool:
 
 
 def can_reply(user: User | None, thread: Thread) -> bool:
-    """Members reply to published threads that are not closed (e.g. as a duplicate)."""
-    return can_post(user) and thread.status is PostStatus.PUBLISHED and thread.closed_at is None
+    """Members reply to published threads that are not closed (e.g. as a duplicate) nor
+    locked by staff (locked means no new replies, from anyone)."""
+    return (can_post(user) and thread.status is PostStatus.PUBLISHED
+            and thread.closed_at is None and thread.locked_at is None)
 
 
 def can_close(user: User | None) -> bool:

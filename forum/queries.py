@@ -18,7 +18,9 @@ from forum.models import (
     PostStatus,
     RevisionStatus,
     Subscription,
+    Tag,
     Thread,
+    ThreadTag,
     User,
     Vote,
 )
@@ -79,7 +81,7 @@ class Page:
 
 def list_threads(
     *, filter: ThreadFilter = ThreadFilter.NEWEST, category_id: int | None = None,
-    page: int = 1, per_page: int = 20,
+    page: int = 1, per_page: int = 20, tag_id: int | None = None,
 ) -> Page:
     """Published threads for a list tab, authors and categories joined, the tab's total
     alongside: one statement (two for a page past the end).
@@ -88,6 +90,8 @@ def list_threads(
     covering index (forum.models.Thread), and only those rows are read and joined.
     """
     conditions = _list_conditions(filter, category_id)
+    if tag_id is not None:
+        conditions.append(Thread.id.in_(_tagged(tag_id)))
     order = Thread.last_activity_at if filter is ThreadFilter.ACTIVE else Thread.created_at
     page = max(1, page)
     page_ids = (
@@ -95,7 +99,7 @@ def list_threads(
         .order_by(order.desc(), Thread.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     )
-    total = _total(filter, category_id, conditions).correlate(None)
+    total = _total(filter, category_id, conditions, tagged=tag_id is not None).correlate(None)
     found = db.session.execute(
         select(Thread, total.scalar_subquery())
         .where(Thread.id.in_(page_ids))
@@ -106,10 +110,12 @@ def list_threads(
                 total=found[0][1] if found else db.session.scalar(total))
 
 
-def _total(filter: ThreadFilter, category_id: int | None, conditions: list):
+def _total(filter: ThreadFilter, category_id: int | None, conditions: list, *,
+           tagged: bool = False):
     """A tab's total. Newest and active list every published thread, which the categories
-    already count (services keep Category.thread_count), so no thread rows are counted."""
-    if filter not in (ThreadFilter.NEWEST, ThreadFilter.ACTIVE):
+    already count (services keep Category.thread_count), so no thread rows are counted
+    (unless a tag narrows the list)."""
+    if tagged or filter not in (ThreadFilter.NEWEST, ThreadFilter.ACTIVE):
         return select(func.count()).select_from(Thread).where(*conditions)
     total = select(func.coalesce(func.sum(Category.thread_count), 0))
     if category_id is not None:
@@ -127,6 +133,41 @@ def _list_conditions(filter: ThreadFilter, category_id: int | None) -> list:
     if filter is ThreadFilter.SOLVED:
         conditions.append(Thread.accepted_post_id.is_not(None))
     return conditions
+
+
+def _tagged(tag_id: int):
+    """The ids of a tag's threads, as a subquery (the thread_tags primary key walks it)."""
+    return select(ThreadTag.thread_id).where(ThreadTag.tag_id == tag_id)
+
+
+def tagged_thread_ids(tag_id: int) -> frozenset[int]:
+    """Every thread carrying a tag, for the search filter."""
+    return frozenset(db.session.scalars(_tagged(tag_id)))
+
+
+def tag_by_slug(slug: str) -> Tag | None:
+    """The tag a ?tag= or tag:slug names, or None."""
+    return db.session.scalar(select(Tag).where(Tag.slug == (slug or "").strip().lower()))
+
+
+def all_tags() -> list[Tag]:
+    """Every tag by name, for pickers and the staff list."""
+    return list(db.session.scalars(select(Tag).order_by(Tag.name)))
+
+
+def tags_for_threads(thread_ids) -> dict[int, list[Tag]]:
+    """{thread id: its tags by name} for a page of threads, in one query."""
+    ids = list(thread_ids)
+    if not ids:
+        return {}
+    found: dict[int, list[Tag]] = {}
+    rows = db.session.execute(
+        select(ThreadTag.thread_id, Tag).join(Tag, Tag.id == ThreadTag.tag_id)
+        .where(ThreadTag.thread_id.in_(ids)).order_by(Tag.name)
+    )
+    for thread_id, tag in rows:
+        found.setdefault(thread_id, []).append(tag)
+    return found
 
 
 def get_thread(thread_id: int) -> Thread | None:

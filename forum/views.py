@@ -5,6 +5,7 @@ Views stay thin: parse the request, ask forum.permissions / call a service or qu
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,7 +23,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from forum import forms, metrics, permissions, queries, rendering, search, services, signals
+from forum import forms, hooks, metrics, permissions, queries, rendering, search, services, signals
 from forum.extensions import db, limiter
 from forum.models import PostStatus, utcnow
 from forum.queries import ThreadFilter
@@ -145,14 +146,26 @@ def _thread_list(category):
         tab = ThreadFilter(request.args.get("tab", ThreadFilter.NEWEST.value))
     except ValueError:
         tab = ThreadFilter.NEWEST
+    tag = _tag_arg()
     page = queries.list_threads(
         filter=tab, category_id=category.id if category else None, page=page_arg(),
-        per_page=current_app.config["THREADS_PER_PAGE"],
+        per_page=current_app.config["THREADS_PER_PAGE"], tag_id=tag.id if tag else None,
     )
     return render_template(
         "forum/threads.html", category=category, tab=tab, tabs=list(ThreadFilter), page=page,
-        categories=services.list_categories(),
+        categories=services.list_categories(), tag=tag,
     )
+
+
+def _tag_arg():
+    """The tag ?tag=<slug> names (None without one); 404 for a tag that does not exist."""
+    slug = request.args.get("tag", "").strip()
+    if not slug:
+        return None
+    found = queries.tag_by_slug(slug)
+    if found is None:
+        abort(404, "There is no tag with that name.")
+    return found
 
 
 # -- a thread --------------------------------------------------------------------------------------
@@ -200,7 +213,8 @@ def thread(thread_id: int, slug: str | None = None):
     """The question, its accepted answer, a page of replies and the reply box."""
     found = _viewable_thread(thread_id)
     form = forms.ReplyForm(
-        formdata=None, body=_quote_text(found), client_token=forms.new_client_token()
+        formdata=None, body=_quote_text(found) or hooks.first_text("reply_prefill", found),
+        client_token=forms.new_client_token(),
     )
     response = _render_thread(found, form)
     services.record_view(found)  # after rendering, so the commit expires nothing we still need
@@ -477,12 +491,18 @@ def search_page():
     categories = services.list_categories()
     category_id = request.args.get("category", type=queries.as_id)
     solved = {"yes": True, "no": False}.get(request.args.get("solved", ""))
+    words, slug = split_tag(text)
+    slug = slug or request.args.get("tag", "").strip().lower()
+    tag = queries.tag_by_slug(slug) if slug else None
+    if slug and tag is not None and not any(ch.isalnum() for ch in words):
+        return redirect(url_for("forum.threads", tag=tag.slug))  # a tag alone: its list
     result = None
-    if any(ch.isalnum() for ch in text):
+    if any(ch.isalnum() for ch in words):
         query = SearchQuery(
-            text=text, page=page_arg(MAX_SEARCH_PAGE),
+            text=words, page=page_arg(MAX_SEARCH_PAGE),
             per_page=current_app.config["SEARCH_PER_PAGE"], category_id=category_id,
             solved=solved, doc_types=("thread",),
+            thread_ids=_tag_filter(slug, tag),
         )
         result = search.run(db.session, query)
         signals.search_ran.send(current_app._get_current_object(), query=query, result=result)
@@ -491,4 +511,23 @@ def search_page():
         "forum/search.html", q=text, truncated=truncated, result=result,
         categories=categories, category_names={c.id: c.name for c in categories},
         category_id=category_id, solved=request.args.get("solved", ""),
+        tags=queries.all_tags(), tag_slug=slug, unknown_tag=bool(slug) and tag is None,
     )
+
+
+TAG_TERM = re.compile(r"(?<!\S)tag:([A-Za-z0-9-]{1,40})(?!\S)")
+
+
+def split_tag(text: str) -> tuple[str, str]:
+    """The words of a query and the slug of its first `tag:slug` term ("" when none)."""
+    found = TAG_TERM.search(text)
+    if found is None:
+        return text, ""
+    return " ".join(TAG_TERM.sub(" ", text).split()), found.group(1).lower()
+
+
+def _tag_filter(slug: str, tag) -> frozenset[int] | None:
+    """The threads a tag filter keeps: None without one, none at all for an unknown tag."""
+    if not slug:
+        return None
+    return queries.tagged_thread_ids(tag.id) if tag is not None else frozenset()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 # Registered in this order; each names a subpackage of support with init_app(app).
-FEATURES: tuple[str, ...] = ("cases", "webhooks", "insights", "triage")
+FEATURES: tuple[str, ...] = ("cases", "webhooks", "insights", "triage", "tools")
 
 
 def init_app(app) -> None:

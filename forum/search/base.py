@@ -57,6 +57,8 @@ class SearchQuery:
     solved: bool | None = None
     doc_types: tuple[str, ...] = ()
     match_all: bool = True
+    # only these threads (a tag filter: forum.queries.tagged_thread_ids); None: no filter
+    thread_ids: frozenset[int] | None = None
     # (query word, its synonyms) pairs, filled by the facade from the staff's synonym list
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 

@@ -119,6 +119,8 @@ def _matching_threads(session: Session, query: SearchQuery, terms) -> list[int]:
     stmt = select(Thread.id).where(Thread.status == PostStatus.PUBLISHED, where)
     if query.category_id is not None:
         stmt = stmt.where(Thread.category_id == query.category_id)
+    if query.thread_ids is not None:
+        stmt = stmt.where(Thread.id.in_(sorted(query.thread_ids)))
     if query.solved is not None:
         solved = Thread.accepted_post_id.is_not(None)
         stmt = stmt.where(solved if query.solved else Thread.accepted_post_id.is_(None))

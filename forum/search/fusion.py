@@ -118,10 +118,13 @@ def _load_extra(session: Session, query: SearchQuery,
 
 
 def passes(doc: SearchDocument, query: SearchQuery) -> bool:
-    """Whether a document meets the query's filters (type, category, solved)."""
+    """Whether a document meets the query's filters (type, category, tag, solved)."""
     if query.doc_types and doc.doc_type not in query.doc_types:
         return False
     if query.category_id is not None and doc.category_id != query.category_id:
+        return False
+    if query.thread_ids is not None and not (
+            doc.doc_type == "thread" and doc.doc_id in query.thread_ids):
         return False
     return query.solved is None or doc.solved == query.solved
 

@@ -300,6 +300,9 @@ def _filters(query: SearchQuery) -> list:
         conditions.append(SearchRow.category_id == query.category_id)
     if query.solved is not None:
         conditions.append(SearchRow.solved.is_(query.solved))
+    if query.thread_ids is not None:
+        conditions.append(and_(SearchRow.doc_type == "thread",
+                               SearchRow.doc_id.in_(sorted(query.thread_ids))))
     return conditions
 
 

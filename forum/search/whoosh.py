@@ -221,6 +221,10 @@ class WhooshBackend:
             sets.append(self._docset(searcher, "category_id", str(query.category_id)))
         if query.solved is not None:
             sets.append(self._docset(searcher, "solved", "1" if query.solved else "0"))
+        if query.thread_ids is not None:  # a tag's threads: not cached, tags change freely
+            found = (searcher.document_number(key=f"thread:{thread_id}")
+                     for thread_id in query.thread_ids)
+            sets.append(frozenset(docnum for docnum in found if docnum is not None))
         if query.doc_types and not set(searcher.reader().field_terms("doc_type")) <= set(
             query.doc_types
         ):  # a filter that keeps every document is skipped

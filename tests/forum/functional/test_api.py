@@ -637,6 +637,14 @@ def _every_operation(thread, post) -> dict[tuple[str, str], tuple[str, dict | No
         ("/staff/inbox", "GET"): (f"{API}/staff/inbox", None),
         ("/threads/{thread_id}/assign", "POST"): (f"{API}/threads/{thread.id}/assign",
                                                   {"assignee": None}),
+        # support/tools: staff tokens only (a member's is refused 403 "forbidden")
+        ("/threads/{thread_id}/tags", "POST"): (f"{API}/threads/{thread.id}/tags",
+                                                {"tag": "billing"}),
+        ("/threads/{thread_id}/tags/{slug}", "DELETE"): (f"{API}/threads/{thread.id}/tags/b",
+                                                         None),
+        ("/threads/{thread_id}/notes", "GET"): (f"{API}/threads/{thread.id}/notes", None),
+        ("/threads/{thread_id}/notes", "POST"): (f"{API}/threads/{thread.id}/notes",
+                                                 {"body": "A note."}),
     }
 
 
@@ -647,7 +655,12 @@ MUTED_REFUSALS = {("/threads", "POST"): "account_muted",
                   ("/metrics", "GET"): "forbidden",
                   # staff-only operations refuse a (muted) customer as not staff
                   ("/staff/inbox", "GET"): "forbidden",
-                  ("/threads/{thread_id}/assign", "POST"): "forbidden"}
+                  ("/threads/{thread_id}/assign", "POST"): "forbidden",
+                  # staff-only operations refuse a member's token whatever its standing
+                  ("/threads/{thread_id}/tags", "POST"): "forbidden",
+                  ("/threads/{thread_id}/tags/{slug}", "DELETE"): "forbidden",
+                  ("/threads/{thread_id}/notes", "GET"): "forbidden",
+                  ("/threads/{thread_id}/notes", "POST"): "forbidden"}
 
 
 @pytest.mark.parametrize("kind", ["mute", "suspension", "ban"])

@@ -114,8 +114,8 @@ def lock_notice(thread: Thread) -> str:
     who = thread.locked_by
     name = who.name if who is not None else "the team"
     role = f" ({who.role.badge or who.role.value})" if who is not None else ""
-    return (f"Locked by {name}{role} under rule {thread.locked_rule}: "
-            f"{thread.locked_reason}; no new replies")
+    reason = (thread.locked_reason or "").rstrip(" .;:!")  # "refund.; no new" read badly
+    return f"Locked by {name}{role} under rule {thread.locked_rule}: {reason}; no new replies"
 
 
 def lock_thread(thread: Thread, *, actor: User, rule_code: str, reason: str) -> ToolEvent:

@@ -187,3 +187,8 @@ def test_tag_thread_customer_is_refused(customer, staff, thread):
     tag = tools.create_tag(actor=staff, name="Billing")
     with pytest.raises(services.PermissionDenied):
         tools.tag_thread(thread, tag, actor=customer)
+
+
+def test_lock_notice_reason_ending_in_a_full_stop_reads_once(staff, thread):
+    tools.lock_thread(thread, actor=staff, rule_code="R1", reason="Answered in the case.")
+    assert tools.lock_notice(thread).endswith("under rule R1: Answered in the case; no new replies")

@@ -14,3 +14,6 @@ def init_app(app) -> None:
     for point in ("thread_banner", "thread_sidebar", "reply_tools", "reply_prefill",
                   "thread_list_extras", "menu_links"):
         hooks.register(app, point, getattr(page_hooks, point))
+    from support.cases import customer
+
+    customer.register_section(app, page_hooks.customer_notes)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
-from forum.models import User, str_enum, utcnow
+from forum.models import Thread, User, str_enum, utcnow
 
 
 class ThreadNote(db.Model):
@@ -29,6 +29,7 @@ class ThreadNote(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
 
     author: Mapped[User | None] = relationship()
+    thread: Mapped[Thread] = relationship()
 
 
 class SavedReply(db.Model):

@@ -86,3 +86,11 @@ def menu_links() -> Markup | None:
     if not permissions.can_use_saved_replies(me()):
         return None
     return Markup(render_template("support/tools/_menu.html"))
+
+
+def customer_notes(user):
+    """The customer view's section of internal notes on the member's threads (staff only)."""
+    if not permissions.can_see_notes(me()):
+        return None
+    return Markup(render_template("support/tools/_customer_notes.html",
+                                  notes=queries.notes_about(user)))

@@ -43,3 +43,13 @@ def tool_events(thread: Thread, *, limit: int = 20) -> list[ToolEvent]:
     return list(db.session.scalars(
         select(ToolEvent).where(ToolEvent.thread_id == thread.id)
         .options(joinedload(ToolEvent.actor)).order_by(ToolEvent.id.desc()).limit(limit)))
+
+
+def notes_about(user, *, limit: int = 20) -> list[ThreadNote]:
+    """The latest internal notes on a member's own threads, threads and authors joined (for
+    the customer view; staff only: callers check)."""
+    return list(db.session.scalars(
+        select(ThreadNote).join(Thread, Thread.id == ThreadNote.thread_id)
+        .where(Thread.author_id == user.id)
+        .options(joinedload(ThreadNote.author), joinedload(ThreadNote.thread))
+        .order_by(ThreadNote.id.desc()).limit(limit)))

@@ -289,3 +289,17 @@ def test_staff_routes_refused_to_customer_and_anonymous(client, factory, staff, 
         assert "Macro body" not in _html(response)
     assert db.session.scalar(select(ThreadNote.body_source)) == "Private note body"
     assert thread.locked_at is None
+
+
+def test_customer_view_lists_internal_notes_on_their_threads(client, staff, customer, thread,
+                                                             factory):
+    from support.tools import services as tool_services
+    from tests.conftest import login
+
+    tool_services.add_note(thread, actor=staff, body="Line test booked, ticket QX-4471.")
+    other = factory.thread(factory.user("someone_else"), title="Another member's question")
+    tool_services.add_note(other, actor=staff, body="Unrelated note ZZ-9.")
+    login(client, staff)
+    page = client.get(f"/staff/customers/{customer.username}").get_data(as_text=True)
+    assert "Internal notes on their threads" in page and "QX-4471" in page
+    assert "ZZ-9" not in page

@@ -20,3 +20,4 @@ def init_app(app) -> None:
     forum_api.extend(app, api.bp, api.contribute_openapi)
     hooks.register(app)
     app.extensions.setdefault(SECTIONS_KEY, [])
+    app.before_request(views.private_pages_are_cases)

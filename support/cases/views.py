@@ -22,6 +22,7 @@ from forum.extensions import db, limiter
 from forum.forms import attach_error
 from forum.services import Conflict, PermissionDenied, ValidationError
 from forum.web import me, page_arg, thread_url
+from moderation.models import PrivateConversation
 from support import permissions
 from support.cases import forms, queries, services
 from support.cases.queries import CaseFilter
@@ -95,7 +96,7 @@ def new_case():
             _refused(form, exc)
         else:
             flash("Your message was sent to our support team.", "success")
-            return redirect(url_for(".case", case_id=conversation.id), 303)
+            return redirect(url_for("support_cases.case", case_id=conversation.id), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("support/cases/new.html", form=form, thread=thread), status
 
@@ -133,8 +134,8 @@ def reply(case_id: int):
             _refused(form, exc)
         else:
             flash("Your message was sent.", "success")
-            return redirect(url_for(".case", case_id=case_id, _anchor=f"message-{message.id}"),
-                            303)
+            return redirect(url_for("support_cases.case", case_id=case_id,
+                                    _anchor=f"message-{message.id}"), 303)
     return _case_page(conversation, form=form, status=400)
 
 
@@ -146,7 +147,7 @@ def close(case_id: int):
         abort(400, "The form expired; please try again.")
     services.close_case(conversation, actor=me())
     flash("The case is closed.", "success")
-    return redirect(url_for(".case", case_id=case_id), 303)
+    return redirect(url_for("support_cases.case", case_id=case_id), 303)
 
 
 @bp.post("/cases/<id:case_id>/reopen")
@@ -158,7 +159,7 @@ def reopen(case_id: int):
         abort(400, "The form expired; please try again.")
     services.reopen_case(conversation, actor=me())
     flash("The case is open again.", "success")
-    return redirect(url_for(".case", case_id=case_id), 303)
+    return redirect(url_for("support_cases.case", case_id=case_id), 303)
 
 
 @bp.post("/cases/<id:case_id>/summary")
@@ -194,7 +195,7 @@ def queue():
 
 def _moved(conversation, what: str):
     flash(f"The {what} moved to a private case; its author was told.", "success")
-    return redirect(url_for(".case", case_id=conversation.id), 303)
+    return redirect(url_for("support_cases.case", case_id=conversation.id), 303)
 
 
 @bp.post("/staff/cases/move/post/<id:post_id>")
@@ -231,3 +232,26 @@ def move_thread(thread_id: int):
         flash(exc.message, "error")
         return redirect(thread_url(thread), 303)
     return _moved(conversation, "thread")
+
+
+# Moderation's own pages for the same conversations: with cases registered they are the case
+# pages, so read markers, closed cases and CASE_REPLY notices are the same whichever link a
+# person followed (old notifications and mails point at /private/<id>).
+_PRIVATE_PAGES = {"moderation_public.private_list", "moderation_public.private"}
+
+
+def private_pages_are_cases():
+    """Send /private and /private/<id> to the case pages; a reply posted there is the case's."""
+    if request.endpoint not in _PRIVATE_PAGES or me() is None:
+        return None  # moderation's own view sends strangers to sign in
+    case_id = (request.view_args or {}).get("conversation_id")
+    if case_id is not None:
+        conversation = db.session.get(PrivateConversation, case_id)
+        if conversation is None or not permissions.can_read_case(me(), conversation.customer_id):
+            return None  # ...and refuses the others exactly as before
+    if case_id is None:
+        staff = permissions.can_work_cases(me())
+        return redirect(url_for("support_cases.queue" if staff else "support_cases.my_cases"), 302)
+    if request.method == "POST":  # a reply from the old page: the case's own reply answers it
+        return reply(case_id)
+    return redirect(url_for("support_cases.case", case_id=case_id), 302)

@@ -179,3 +179,21 @@ def test_new_case_over_limit_is_429(make_app, factory):
         codes = [client.post("/cases/new", data={"subject": f"Bill {n}", "body": "Twice."}
                              ).status_code for n in range(3)]
     assert codes == [303, 303, 429]
+
+
+def test_old_private_pages_are_the_case_pages(client, factory):
+    """Moderation's /private pages show the same conversations: they lead to the case pages,
+    and a reply posted there is the case's (a closed case refuses it, the read marker moves)."""
+    customer, agent = factory.user("casey"), factory.user("agent", role=Role.STAFF)
+    case = services.open_case(actor=customer, subject="Refund please",
+                              body="Charged twice in March.")
+    login(client, agent)
+    assert client.get("/private").headers["Location"].endswith("/staff/cases")
+    assert client.get(f"/private/{case.id}").headers["Location"].endswith(f"/cases/{case.id}")
+    services.close_case(case, actor=agent)
+    refused = client.post(f"/private/{case.id}", data={"body": "One more thing."})
+    assert refused.status_code == 400 and "closed" in _html(refused).lower()
+    assert "One more thing." in _html(refused)  # the text is kept
+    client.post("/logout")
+    login(client, customer)
+    assert client.get("/private").headers["Location"].endswith("/cases")

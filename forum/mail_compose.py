@@ -45,8 +45,7 @@ def compose(session: Session, row: MailOutbox) -> EmailMessage | None:
     if not _still_visible(user, note, thread, post):
         return None
     actor = session.get(User, note.actor_id) if note.actor_id else None
-    subject = _one_line(SUBJECTS[note.kind].format(
-        title=thread.title if thread else "Parley", actor=actor.name if actor else "Someone"))
+    subject = _subject(note, thread, actor)
     body = _body(user, note, thread, post, actor)
     token_url = _absolute(url_for("auth.unsubscribe", token=unsubscribe_token(user.id,
                                                                               note.kind)))
@@ -112,6 +111,15 @@ def _quote(body_html: str) -> str:
     if len(flat) > EXCERPT_CHARS:
         flat = flat[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
     return "> " + flat
+
+
+def _subject(note: Notification, thread: Thread | None, actor: User | None) -> str:
+    """The kind's subject about the thread; a notice about no thread (a private case opened
+    by its customer) is its own message, not "... in your case \"Parley\"". """
+    if thread is None and note.message:
+        return _one_line(note.message)[:150]
+    return _one_line(SUBJECTS[note.kind].format(
+        title=thread.title if thread else "Parley", actor=actor.name if actor else "Someone"))
 
 
 def _one_line(text: str) -> str:

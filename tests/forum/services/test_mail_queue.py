@@ -263,6 +263,8 @@ def test_mail_staff_notice_and_case_reply_mailed_to_their_person(app, factory, s
     assert f"{app.config['BASE_URL']}/t/{thread.id}" in assigned.get_content()
     case = messages["cust@example.com"]
     assert "/cases/7" in case.get_content() and case["List-Unsubscribe"]
+    # a notice about no thread is its own subject, not 'New message in your case "Parley"'
+    assert case["Subject"] == "Support replied in your private case."
 
 
 def test_mail_moderation_notice_is_not_mailed(app, factory, smtp):

@@ -13,3 +13,7 @@ def init_app(app) -> None:
     """Register every support feature with the app."""
     for name in FEATURES:
         importlib.import_module(f"support.{name}").init_app(app)
+    from forum import signals
+    from support import demo
+
+    signals.demo_seeded.connect(demo.on_demo_seeded)

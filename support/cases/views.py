@@ -193,7 +193,20 @@ def queue():
     return render_template("support/cases/queue.html", page=page, state=state, mine=mine)
 
 
-def _moved(conversation, what: str):
+def _move(found, mover, *, what: str, back: str):
+    """One move-to-a-case action (staff): the form checked, a refusal back where it came
+    from, success to the new case."""
+    _staff_only()
+    if found is None:
+        abort(404, f"There is no such {what}.")
+    if not forms.ActionForm().validate_on_submit():
+        abort(400, "The form expired; please try again.")
+    try:
+        conversation = mover(found, actor=me())
+    except REFUSALS as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back, 303)
     flash(f"The {what} moved to a private case; its author was told.", "success")
     return redirect(url_for("support_cases.case", case_id=conversation.id), 303)
 
@@ -201,37 +214,16 @@ def _moved(conversation, what: str):
 @bp.post("/staff/cases/move/post/<id:post_id>")
 def move_post(post_id: int):
     """Move one post to a private case with its author (staff)."""
-    _staff_only()
-    post = forum_queries.get_post(post_id)
-    if post is None:
-        abort(404, "There is no such post.")
-    if not forms.ActionForm().validate_on_submit():
-        abort(400, "The form expired; please try again.")
-    try:
-        conversation = services.move_post_to_case(post, actor=me())
-    except REFUSALS as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("forum.post", post_id=post_id), 303)
-    return _moved(conversation, "post")
+    return _move(forum_queries.get_post(post_id), services.move_post_to_case, what="post",
+                 back=url_for("forum.post", post_id=post_id))
 
 
 @bp.post("/staff/cases/move/thread/<id:thread_id>")
 def move_thread(thread_id: int):
     """Move a whole thread to a private case with its author (staff)."""
-    _staff_only()
     thread = forum_queries.get_thread(thread_id)
-    if thread is None:
-        abort(404, "There is no such thread.")
-    if not forms.ActionForm().validate_on_submit():
-        abort(400, "The form expired; please try again.")
-    try:
-        conversation = services.move_thread_to_case(thread, actor=me())
-    except REFUSALS as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(thread_url(thread), 303)
-    return _moved(conversation, "thread")
+    return _move(thread, services.move_thread_to_case, what="thread",
+                 back=thread_url(thread) if thread is not None else "/")
 
 
 # Moderation's own pages for the same conversations: with cases registered they are the case
